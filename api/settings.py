@@ -1,0 +1,127 @@
+"""Settings from environment variables and an optional TOML file (``HZ45_CONFIG``).
+
+Environment variables win over the TOML file. ``DATABASE_URL`` and ``REDIS_URL`` are read
+without prefix (the names operators expect); everything else may be set as ``HZ45_<NAME>``
+(nested with ``__``, e.g. ``HZ45_API__MAX_PAGE_SIZE=50``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import AliasChoices, BaseModel, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+
+class ApiSettings(BaseModel):
+    """GraphQL limits and pagination."""
+
+    default_page_size: int = 20
+    max_page_size: int = 100
+    max_query_depth: int = 12
+    max_aliases: int = 30
+    max_query_tokens: int = 2000
+    graphiql: bool = True
+
+
+class EngineWeight(BaseModel):
+    engine: str
+    weight: float = Field(ge=0)
+
+
+class RecommenderSettings(BaseModel):
+    """Which engines are mixed by default, their hyper-parameters, and A/B experiments."""
+
+    default_mix: list[EngineWeight] = Field(
+        default_factory=lambda: [
+            EngineWeight(engine="content_gmm", weight=1.0),
+            EngineWeight(engine="svd", weight=1.0),
+            EngineWeight(engine="ncf", weight=1.0),
+            EngineWeight(engine="demographic_popular", weight=0.5),
+        ]
+    )
+    engines: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    experiments: dict[str, dict[str, list[EngineWeight]]] = Field(default_factory=dict)
+    exclude_rated: bool = True
+    recent_window_days: int = 7
+
+
+class ScheduleSettings(BaseModel):
+    """Times and intervals of the scheduled jobs (SPEC §5)."""
+
+    aggregate_charts_seconds: int = 100
+    aggregate_overall_stats_seconds: int = 100
+    daily_stats_cron: str = "30 9 * * *"
+    import_top50_cron: str = "30 9 * * *"
+    retrain_cron: str = "40 9 * * *"
+
+
+class SpotifySettings(BaseModel):
+    client_id: str | None = None
+    client_secret: str | None = None
+    api_prefix: str = "https://api.spotify.com/v1/"
+    auth_url: str = "https://accounts.spotify.com/api/token"
+    top50_playlist_id: str = "37i9dQZEVXbNxXF4SkHj9F"
+    genres: list[str] = Field(
+        default_factory=lambda: [
+            "acoustic", "dance", "edm", "hip-hop", "pop", "r-n-b", "rock", "romance", "soul",
+            "k-pop",
+        ]
+    )
+
+
+def _config_file() -> Path | None:
+    path = os.environ.get("HZ45_CONFIG")
+    return Path(path) if path else None
+
+
+class Settings(BaseSettings):
+    """All settings of 4.5Hz."""
+
+    model_config = SettingsConfigDict(env_prefix="HZ45_", env_nested_delimiter="__", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///./hz45.db",
+        validation_alias=AliasChoices("DATABASE_URL", "HZ45_DATABASE_URL", "database_url"),
+    )
+    redis_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("REDIS_URL", "HZ45_REDIS_URL", "redis_url")
+    )
+    environment: str = "development"
+    event_log_path: str = "./var/events.jsonl"
+    artifact_dir: str = "./var/models"
+    api: ApiSettings = Field(default_factory=ApiSettings)
+    recommenders: RecommenderSettings = Field(default_factory=RecommenderSettings)
+    schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
+    spotify: SpotifySettings = Field(default_factory=SpotifySettings)
+
+    @property
+    def development(self) -> bool:
+        return self.environment == "development"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources = [init_settings, env_settings]
+        path = _config_file()
+        if path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+
+def get_settings(**overrides: Any) -> Settings:
+    """Settings from the environment (and ``HZ45_CONFIG``), with explicit overrides on top."""
+    return Settings(**overrides)

@@ -1,0 +1,190 @@
+"""The contract every recommendation engine implements.
+
+Engines are pure: pandas/numpy in, ``(item_ids, scores)`` arrays out. They know nothing of the
+database, GraphQL or pluggy. A subclass writes ``fit`` and ``score`` (and ``similar_items``
+where it makes sense); the base class owns top-N selection, exclusion of known items,
+unknown ids and serialisation.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import pickle
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Self
+
+import numpy as np
+import pandas as pd
+
+RATINGS_COLUMNS = ("user_id", "item_id", "rating", "timestamp")
+PLAYS_COLUMNS = ("user_id", "item_id", "timestamp")
+USERS_COLUMNS = ("user_id", "age_group", "gender")
+
+
+def _empty(columns: tuple[str, ...]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="int64") for c in columns})
+
+
+@dataclass
+class TrainingData:
+    """A snapshot an engine trains on.
+
+    - ``ratings``: explicit ratings, columns ``user_id, item_id, rating (0-5), timestamp``
+      (timestamp in epoch seconds).
+    - ``plays``: implicit events, columns ``user_id, item_id, timestamp``.
+    - ``users``: demographics, columns ``user_id, age_group (10, 20, ...), gender``
+      (``"FEMALE"``, ``"MALE"``, ``"OTHER"`` or ``None``).
+    - ``items``: one row per item, column ``item_id`` plus whatever features an engine
+      needs (audio features, ``genre``, ``popularity``).
+    """
+
+    ratings: pd.DataFrame = field(default_factory=lambda: _empty(RATINGS_COLUMNS))
+    plays: pd.DataFrame = field(default_factory=lambda: _empty(PLAYS_COLUMNS))
+    users: pd.DataFrame = field(default_factory=lambda: _empty(USERS_COLUMNS))
+    items: pd.DataFrame = field(default_factory=lambda: _empty(("item_id",)))
+
+
+@dataclass(frozen=True)
+class UserContext:
+    """What is known about the user at query time (the plugin layer fills it from the DB).
+
+    ``recent_item_ids`` are the user's most played tracks of the recent window, most played
+    first; ``seed_item_ids`` are explicit seeds from the query.
+    """
+
+    user_id: int | None = None
+    age_group: int | None = None
+    gender: str | None = None
+    recent_item_ids: tuple[int, ...] = ()
+    seed_item_ids: tuple[int, ...] = ()
+
+
+@dataclass
+class ScoredItems:
+    """Candidates from one engine, best first.
+
+    ``because`` holds, per item, the seed item that led to it (or -1); ``reason`` is a
+    general explanation for the whole list (e.g. ``"popular with women in their 20s"``).
+    """
+
+    item_ids: np.ndarray
+    scores: np.ndarray
+    because: np.ndarray | None = None
+    reason: str | None = None
+
+    def __len__(self) -> int:
+        return len(self.item_ids)
+
+    @classmethod
+    def empty(cls) -> ScoredItems:
+        return cls(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64))
+
+
+@dataclass
+class EngineConfig:
+    """Base of every engine's typed hyper-parameters; round-trips through JSON dicts."""
+
+    seed: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any] | None) -> Self:
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(values or {}) - names
+        if unknown:
+            raise ValueError(f"unknown parameters for {cls.__name__}: {sorted(unknown)}")
+        return cls(**(values or {}))
+
+
+class NotFittedError(RuntimeError):
+    """Raised when an engine is asked to score before ``fit``."""
+
+
+class Engine(ABC):
+    """Base class: subclasses set ``name`` and ``config_class`` and implement ``fit``/``score``."""
+
+    name: ClassVar[str]
+    config_class: ClassVar[type[EngineConfig]] = EngineConfig
+
+    def __init__(self, config: EngineConfig | dict[str, Any] | None = None) -> None:
+        if not isinstance(config, EngineConfig):
+            config = self.config_class.from_dict(config)
+        self.config = config
+        self.fitted = False
+        self.metrics: dict[str, float] = {}
+
+    # -- to implement -------------------------------------------------------------------
+    @abstractmethod
+    def fit(self, data: TrainingData) -> Self:
+        """Learn from ``data``; returns self."""
+
+    @abstractmethod
+    def score(self, context: UserContext, item_ids: np.ndarray) -> np.ndarray:
+        """Scores (higher is better) for ``item_ids``; NaN where the engine cannot tell."""
+
+    def candidates(self, context: UserContext) -> np.ndarray:
+        """Item ids this engine may recommend to the user (default: every known item)."""
+        return self.known_items()
+
+    def known_items(self) -> np.ndarray:
+        """Every item id the fitted model knows."""
+        return np.empty(0, dtype=np.int64)
+
+    def similar_items(self, item_id: int, k: int) -> ScoredItems:
+        """The ``k`` items most similar to ``item_id`` (empty if unsupported or unknown)."""
+        return ScoredItems.empty()
+
+    # -- provided -------------------------------------------------------------------
+    def recommend(
+        self,
+        context: UserContext,
+        k: int,
+        exclude: np.ndarray | None = None,
+    ) -> ScoredItems:
+        """Top ``k`` items for the user, best first, without ``exclude`` and unscorable items."""
+        self._check_fitted()
+        items = np.asarray(self.candidates(context), dtype=np.int64)
+        if exclude is not None and len(exclude):
+            items = items[~np.isin(items, exclude)]
+        if k <= 0 or not len(items):
+            return ScoredItems.empty()
+        scores = np.asarray(self.score(context, items), dtype=np.float64)
+        keep = ~np.isnan(scores)
+        items, scores = items[keep], scores[keep]
+        top = top_k_indices(scores, k)
+        return ScoredItems(items[top], scores[top])
+
+    def _check_fitted(self) -> None:
+        if not self.fitted:
+            raise NotFittedError(f"{self.name} is not fitted")
+
+    def dumps(self) -> bytes:
+        """Serialise the fitted engine to bytes (an artifact any machine can load)."""
+        buffer = io.BytesIO()
+        pickle.dump(self, buffer, protocol=pickle.HIGHEST_PROTOCOL)
+        return buffer.getvalue()
+
+    @classmethod
+    def loads(cls, blob: bytes) -> Self:
+        """Inverse of :meth:`dumps`."""
+        engine = pickle.loads(blob)
+        if not isinstance(engine, cls):
+            raise TypeError(f"artifact holds {type(engine).__name__}, not {cls.__name__}")
+        return engine
+
+
+def top_k_indices(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the ``k`` highest scores, best first (stable for ties)."""
+    k = min(k, len(scores))
+    if k <= 0:
+        return np.empty(0, dtype=np.int64)
+    if k < len(scores):
+        part = np.argpartition(-scores, k - 1)[:k]
+    else:
+        part = np.arange(len(scores))
+    order = np.lexsort((part, -scores[part]))
+    return part[order]
