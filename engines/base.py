@@ -138,6 +138,12 @@ class Engine(ABC):
         """The ``k`` items most similar to ``item_id`` (empty if unsupported or unknown)."""
         return ScoredItems.empty()
 
+    def explain(
+        self, context: UserContext, item_ids: np.ndarray
+    ) -> tuple[np.ndarray | None, str | None]:
+        """``(because, reason)`` for items this engine recommends (see :class:`ScoredItems`)."""
+        return None, None
+
     # -- provided -------------------------------------------------------------------
     def recommend(
         self,
@@ -156,7 +162,8 @@ class Engine(ABC):
         keep = ~np.isnan(scores)
         items, scores = items[keep], scores[keep]
         top = top_k_indices(scores, k)
-        return ScoredItems(items[top], scores[top])
+        because, reason = self.explain(context, items[top])
+        return ScoredItems(items[top], scores[top], because, reason)
 
     def _check_fitted(self) -> None:
         if not self.fitted:
@@ -175,6 +182,15 @@ class Engine(ABC):
         if not isinstance(engine, cls):
             raise TypeError(f"artifact holds {type(engine).__name__}, not {cls.__name__}")
         return engine
+
+
+def positions(sorted_ids: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Index of each of ``ids`` in the sorted array ``sorted_ids``; -1 where absent."""
+    ids = np.asarray(ids, dtype=np.int64)
+    if not len(sorted_ids):
+        return np.full(len(ids), -1, dtype=np.int64)
+    found = np.searchsorted(sorted_ids, ids).clip(max=len(sorted_ids) - 1)
+    return np.where(sorted_ids[found] == ids, found, -1)
 
 
 def top_k_indices(scores: np.ndarray, k: int) -> np.ndarray:

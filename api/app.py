@@ -1,0 +1,111 @@
+"""The Starlette application: GraphQL at /graphql, /healthz and /readyz."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import sqlalchemy as sa
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route, WebSocketRoute
+from strawberry.asgi import GraphQL
+
+from api.context import Context
+from api.db import create_db_engine
+from api.schema import build_schema
+from api.settings import Settings, get_settings
+
+log = logging.getLogger("hz45.api")
+
+ReadinessCheck = Callable[[], tuple[bool, str]]
+
+
+class GraphQLApp(GraphQL):
+    """Strawberry's ASGI app with the 4.5Hz request context."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(build_schema(settings.api), graphql_ide="graphiql" if settings.api.graphiql else None)
+        self.settings = settings
+
+    async def get_context(self, request, response=None) -> Context:
+        state = request.app.state
+        return Context(
+            request=request, settings=self.settings, engine=state.engine,
+            services=getattr(state, "services", None),
+        )
+
+
+def _database_check(engine) -> ReadinessCheck:
+    def check() -> tuple[bool, str]:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+        return True, "ok"
+
+    return check
+
+
+def _redis_check(url: str) -> ReadinessCheck:
+    def check() -> tuple[bool, str]:
+        import redis
+
+        redis.Redis.from_url(url, socket_timeout=2).ping()
+        return True, "ok"
+
+    return check
+
+
+async def healthz(request: Request) -> JSONResponse:
+    """Liveness: the process answers."""
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> JSONResponse:
+    """Readiness: the database (and Redis, models when configured) answer."""
+    results: dict[str, str] = {}
+    ready = True
+    for name, check in request.app.state.readiness_checks.items():
+        try:
+            ok, detail = check()
+        except Exception as exc:  # noqa: BLE001 - any failure means not ready
+            ok, detail = False, f"{type(exc).__name__}: {exc}".splitlines()[0]
+        ready &= ok
+        results[name] = detail
+    return JSONResponse({"status": "ok" if ready else "unavailable", "checks": results},
+                        status_code=200 if ready else 503)
+
+
+def create_app(settings: Settings | None = None, *, engine=None, startup: list[Callable[[Starlette], Any]] | None = None) -> Starlette:
+    """Build the app for ``settings``; ``startup`` hooks run in the lifespan (e.g. load models)."""
+    settings = settings or get_settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        own_engine = engine is None
+        app.state.engine = engine or create_db_engine(settings.database_url)
+        app.state.settings = settings
+        app.state.readiness_checks = {"database": _database_check(app.state.engine)}
+        if settings.redis_url:
+            app.state.readiness_checks["redis"] = _redis_check(settings.redis_url)
+        for hook in startup or ():
+            hook(app)
+        try:
+            yield
+        finally:
+            if own_engine:
+                app.state.engine.dispose()
+
+    graphql = GraphQLApp(settings)
+    return Starlette(
+        debug=False,
+        routes=[
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+        ],
+        lifespan=lifespan,
+    )

@@ -1,0 +1,43 @@
+"""Schema extensions: stable error codes and masking of unexpected errors."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from api.errors import INTERNAL_MESSAGE, VALIDATION_CODE, CodedError
+
+log = logging.getLogger("hz45.api")
+
+
+def _coded(error: GraphQLError) -> GraphQLError:
+    original = error.original_error
+    if isinstance(original, CodedError) or (error.extensions or {}).get("code"):
+        if isinstance(original, CodedError):
+            error.extensions = {**(error.extensions or {}), **original.extensions}
+        return error
+    if original is None or isinstance(original, GraphQLError):
+        # Parse, validation and variable-coercion errors: the client's fault, safe to show.
+        error.extensions = {**(error.extensions or {}), "code": VALIDATION_CODE}
+        return error
+    log.error("unexpected error in resolver", exc_info=original)
+    return GraphQLError(
+        INTERNAL_MESSAGE, nodes=error.nodes, path=error.path,
+        extensions={"code": "INTERNAL_SERVER_ERROR"},
+    )
+
+
+class ErrorCodes(SchemaExtension):
+    """Give every error a ``code``; replace unexpected exceptions by a generic message."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        context = self.execution_context
+        result = context.result
+        if result is not None and result.errors:
+            result.errors = [_coded(e) for e in result.errors]
+        if context.pre_execution_errors:
+            context.pre_execution_errors = [_coded(e) for e in context.pre_execution_errors]

@@ -1,0 +1,1 @@
+"""Query resolvers, grouped per domain."""

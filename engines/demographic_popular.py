@@ -1,0 +1,125 @@
+"""Demographic popularity: the most played tracks of the recent window in the user's group.
+
+Groups are (age group, gender), then age group alone, then everyone. A level is used when
+its users played at least ``min_group_plays`` times in the window. Only ``FEMALE`` and
+``MALE`` form gender groups: other genders are few, and a chart of a handful of listeners
+would show what those particular people play, so they start at their age group.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Self
+
+import numpy as np
+import pandas as pd
+
+from engines.base import Engine, EngineConfig, TrainingData, UserContext, positions
+
+GENDER_LABELS = {"FEMALE": "women", "MALE": "men"}
+OVERALL_REASON = "popular right now"
+DAY = 86_400
+
+
+@dataclass
+class DemographicPopularConfig(EngineConfig):
+    """Hyper-parameters of :class:`DemographicPopular`.
+
+    ``now`` (epoch seconds) ends the window; by default the latest play in the data.
+    """
+
+    window_days: float = 7.0
+    now: float | None = None
+    min_group_plays: int = 5
+
+
+class DemographicPopular(Engine):
+    """Play counts per (age group, gender) with fallbacks (SPEC §4 ``demographic_popular``).
+
+    A score is the item's plays in the chosen group; ties are broken by overall popularity,
+    which adds a fraction below one.
+    """
+
+    name = "demographic_popular"
+    config_class = DemographicPopularConfig
+    config: DemographicPopularConfig
+
+    def fit(self, data: TrainingData) -> Self:
+        """Count the window's plays per group over every item in ``items`` and ``plays``."""
+        plays = data.plays
+        self._ids = np.union1d(data.items["item_id"], plays["item_id"]).astype(np.int64)
+        if len(plays):
+            now = plays["timestamp"].max() if self.config.now is None else self.config.now
+            since = now - self.config.window_days * DAY
+            plays = plays[(plays["timestamp"] > since) & (plays["timestamp"] <= now)]
+        users = data.users.drop_duplicates("user_id").assign(
+            gender=lambda u: u["gender"].where(u["gender"].isin(GENDER_LABELS.keys()))
+        )
+        plays = plays.merge(users, on="user_id", how="left")
+        plays = plays.assign(row=positions(self._ids, plays["item_id"]))
+
+        self._overall = self._counts(plays["row"])
+        if not self._overall.any() and "popularity" in data.items:
+            popularity = data.items.dropna(subset=["popularity"])
+            self._overall = np.zeros(len(self._ids))
+            self._overall[positions(self._ids, popularity["item_id"])] = popularity["popularity"]
+        self._tiebreak = self._overall / (self._overall.max(initial=0) + 1)
+        self._by_age = {
+            int(age): self._counts(group["row"]) for age, group in plays.groupby("age_group")
+        }
+        self._by_group = {
+            (int(age), gender): self._counts(group["row"])
+            for (age, gender), group in plays.groupby(["age_group", "gender"])
+        }
+        self._users = {
+            int(u.user_id): (
+                None if pd.isna(u.age_group) else int(u.age_group),
+                u.gender if isinstance(u.gender, str) else None,
+            )
+            for u in users.itertuples()
+        }
+        self.metrics = {"window_plays": float(len(plays)), "groups": float(len(self._by_group))}
+        self.fitted = True
+        return self
+
+    def _counts(self, rows: pd.Series) -> np.ndarray:
+        return np.bincount(rows.to_numpy(np.int64), minlength=len(self._ids)).astype(float)
+
+    def _level(self, context: UserContext) -> tuple[np.ndarray, str]:
+        """The most specific level with enough plays, and its reason."""
+        self._check_fitted()
+        age, gender = context.age_group, context.gender
+        if (age is None or gender is None) and context.user_id in self._users:
+            known_age, known_gender = self._users[context.user_id]
+            age = known_age if age is None else age
+            gender = known_gender if gender is None else gender
+        enough = self.config.min_group_plays
+        counts = self._by_group.get((age, gender))
+        if counts is not None and counts.sum() >= enough:
+            return counts, f"popular with {GENDER_LABELS[gender]} in their {age}s"
+        counts = self._by_age.get(age)
+        if counts is not None and counts.sum() >= enough:
+            return counts, f"popular with listeners in their {age}s"
+        return self._overall, OVERALL_REASON
+
+    def known_items(self) -> np.ndarray:
+        """Every item in the catalog or the listening log."""
+        self._check_fitted()
+        return self._ids.copy()
+
+    def candidates(self, context: UserContext) -> np.ndarray:
+        """Items the user's level has played (or, without plays, with catalog popularity)."""
+        counts, _ = self._level(context)
+        return self._ids[counts > 0]
+
+    def score(self, context: UserContext, item_ids: np.ndarray) -> np.ndarray:
+        """Plays in the user's level plus the tie-break; NaN for unknown items."""
+        counts, _ = self._level(context)
+        rows = positions(self._ids, item_ids)
+        return np.where(rows >= 0, counts[rows] + self._tiebreak[rows], np.nan)
+
+    def explain(
+        self, context: UserContext, item_ids: np.ndarray
+    ) -> tuple[np.ndarray | None, str | None]:
+        """The level's reason, e.g. ``"popular with women in their 20s"``."""
+        return None, self._level(context)[1]

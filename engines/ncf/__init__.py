@@ -1,0 +1,5 @@
+"""Neural collaborative filtering: NeuMF with demographic embeddings (PyTorch Lightning)."""
+
+from engines.ncf.engine import NCFConfig, NCFEngine
+
+__all__ = ["NCFConfig", "NCFEngine"]

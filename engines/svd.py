@@ -1,0 +1,183 @@
+"""Matrix factorisation with scikit-surprise's ``SVD`` ("new discoveries for me").
+
+Surprise trains the model; scoring is done here in one vectorised step from the learned
+``pu``, ``qi``, ``bu``, ``bi`` and the global mean, with the same formula and clipping as
+``SVD.predict`` (which would cost one Python call per user-item pair).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Self
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from surprise import SVD, Dataset, Reader
+from surprise.model_selection import GridSearchCV, KFold
+
+from engines.base import Engine, EngineConfig, ScoredItems, TrainingData, UserContext, top_k_indices
+
+# SVDConfig fields that are also keyword arguments of surprise's SVD.
+_SURPRISE_PARAMS = ("n_factors", "n_epochs", "lr_all", "reg_all", "biased", "init_std_dev")
+
+
+@dataclass
+class SVDConfig(EngineConfig):
+    """Hyper-parameters of :class:`SVDEngine` (surprise's defaults).
+
+    ``use_plays_as_implicit`` adds every played, unrated (user, item) pair as a rating of
+    ``implicit_rating``.
+    """
+
+    n_factors: int = 100
+    n_epochs: int = 20
+    lr_all: float = 0.005
+    reg_all: float = 0.02
+    biased: bool = True
+    init_std_dev: float = 0.1
+    rating_scale: tuple[float, float] = (0.0, 5.0)
+    use_plays_as_implicit: bool = False
+    implicit_rating: float = 4.0
+
+    def __post_init__(self) -> None:
+        low, high = (float(x) for x in self.rating_scale)  # JSON gives a list back
+        self.rating_scale = (low, high)
+
+    def surprise_params(self) -> dict[str, Any]:
+        """Keyword arguments for ``surprise.SVD``."""
+        params = {name: getattr(self, name) for name in _SURPRISE_PARAMS}
+        return params | {"random_state": self.seed}
+
+
+def rating_frame(data: TrainingData, config: SVDConfig) -> pd.DataFrame:
+    """``user_id, item_id, rating`` rows to train on (plays added as implicit ratings if asked)."""
+    ratings = data.ratings[["user_id", "item_id", "rating"]]
+    if not (config.use_plays_as_implicit and len(data.plays)):
+        return ratings.reset_index(drop=True)
+    pairs = data.plays[["user_id", "item_id"]].drop_duplicates()
+    merged = pairs.merge(ratings[["user_id", "item_id"]].drop_duplicates(), how="left", indicator=True)
+    implicit = merged.loc[merged["_merge"] == "left_only", ["user_id", "item_id"]]
+    implicit = implicit.assign(rating=float(config.implicit_rating))
+    return pd.concat([ratings, implicit], ignore_index=True)
+
+
+def surprise_dataset(frame: pd.DataFrame, config: SVDConfig) -> Dataset:
+    """A surprise ``Dataset`` over ``user_id, item_id, rating`` rows."""
+    return Dataset.load_from_df(frame[["user_id", "item_id", "rating"]], Reader(rating_scale=config.rating_scale))
+
+
+class SVDEngine(Engine):
+    """Biased (or plain) matrix factorisation trained by surprise's SGD."""
+
+    name = "svd"
+    config_class = SVDConfig
+    config: SVDConfig
+
+    def fit(self, data: TrainingData) -> Self:
+        """Train surprise's SVD on the ratings (and implicit plays if configured)."""
+        frame = rating_frame(data, self.config)
+        if not len(frame):
+            raise ValueError("svd needs at least one rating")
+        trainset = surprise_dataset(frame, self.config).build_full_trainset()
+        self.algo = SVD(**self.config.surprise_params()).fit(trainset)
+        self._users = pd.Index([trainset.to_raw_uid(u) for u in range(trainset.n_users)])
+        self._items = pd.Index([trainset.to_raw_iid(i) for i in range(trainset.n_items)])
+        self.global_mean = float(trainset.global_mean)
+        self.bu, self.bi = np.asarray(self.algo.bu), np.asarray(self.algo.bi)
+        self.pu, self.qi = np.asarray(self.algo.pu), np.asarray(self.algo.qi)
+        users = self._users.get_indexer(frame["user_id"])
+        items = self._items.get_indexer(frame["item_id"])
+        ones = np.ones(len(frame), dtype=np.int8)
+        shape = (len(self._users), len(self._items))
+        self._rated = sparse.csr_matrix((ones, (users, items)), shape=shape)
+        self.fitted = True
+        return self
+
+    def score(self, context: UserContext, item_ids: np.ndarray) -> np.ndarray:
+        """Predicted ratings, clipped to the rating scale; NaN for unknown items.
+
+        An unknown user gets the bias-only estimate (global mean + item bias) like surprise,
+        or NaN when the model is not biased.
+        """
+        self._check_fitted()
+        items = self._items.get_indexer(np.asarray(item_ids))
+        known = items >= 0
+        items = items[known]
+        user = self._user_index(context)
+        estimate = np.full(len(known), np.nan)
+        if self.config.biased:
+            values = self.global_mean + self.bi[items]
+            if user >= 0:
+                values = values + self.bu[user] + self.qi[items] @ self.pu[user]
+            estimate[known] = values
+        elif user >= 0:
+            estimate[known] = self.qi[items] @ self.pu[user]
+        return np.clip(estimate, *self.config.rating_scale)
+
+    def known_items(self) -> np.ndarray:
+        """Every item id seen in training."""
+        return self._items.to_numpy(dtype=np.int64)
+
+    def candidates(self, context: UserContext) -> np.ndarray:
+        """Items the user has not rated (every item for an unknown user)."""
+        user = self._user_index(context)
+        items = self.known_items()
+        if user < 0:
+            return items
+        mask = np.ones(len(items), dtype=bool)
+        mask[self._rated.indices[self._rated.indptr[user] : self._rated.indptr[user + 1]]] = False
+        return items[mask]
+
+    def similar_items(self, item_id: int, k: int) -> ScoredItems:
+        """Items whose factor vectors have the highest cosine similarity to ``item_id``'s."""
+        index = self._items.get_indexer([item_id])[0]
+        if index < 0 or k <= 0:
+            return ScoredItems.empty()
+        norms = np.linalg.norm(self.qi, axis=1)
+        similarity = (self.qi @ self.qi[index]) / np.maximum(norms * norms[index], 1e-12)
+        similarity[index] = -np.inf
+        top = top_k_indices(similarity, min(k, len(similarity) - 1))
+        return ScoredItems(self.known_items()[top], similarity[top])
+
+    def _user_index(self, context: UserContext) -> int:
+        if context.user_id is None:
+            return -1
+        return int(self._users.get_indexer([context.user_id])[0])
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The surprise model holds the whole trainset; an artifact needs only the factors.
+        state = self.__dict__.copy()
+        state["algo"] = None
+        return state
+
+
+def tune(
+    data: TrainingData,
+    param_grid: dict[str, list[Any]],
+    cv: int = 3,
+    config: SVDConfig | dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Grid-search SVD hyper-parameters with surprise's ``GridSearchCV`` (seeded folds).
+
+    ``param_grid`` maps :class:`SVDConfig` fields to candidate values; fields not in the
+    grid come from ``config``. Returns ``{"params", "rmse", "mae"}`` for the lowest RMSE,
+    with the MAE of that same candidate.
+    """
+    if not isinstance(config, SVDConfig):
+        config = SVDConfig.from_dict(config)
+    unknown = set(param_grid) - set(_SURPRISE_PARAMS)
+    if unknown:
+        raise ValueError(f"cannot tune {sorted(unknown)}; tunable: {list(_SURPRISE_PARAMS)}")
+    grid = {name: [value] for name, value in config.surprise_params().items()}
+    grid |= {name: list(values) for name, values in param_grid.items()}
+    folds = KFold(n_splits=cv, random_state=config.seed, shuffle=True)
+    search = GridSearchCV(SVD, grid, measures=["rmse", "mae"], cv=folds, n_jobs=1)
+    search.fit(surprise_dataset(rating_frame(data, config), config))
+    best = search.best_index["rmse"]
+    params = {name: search.best_params["rmse"][name] for name in param_grid}
+    return {
+        "params": params,
+        "rmse": float(search.cv_results["mean_test_rmse"][best]),
+        "mae": float(search.cv_results["mean_test_mae"][best]),
+    }

@@ -1,0 +1,1 @@
+"""One module per ``hz45`` sub-command; each defines ``command``."""

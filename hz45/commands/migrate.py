@@ -1,0 +1,15 @@
+"""``hz45 migrate``."""
+
+import click
+
+from api.db import normalise_url
+from api.migrations import upgrade
+from api.settings import get_settings
+
+
+@click.command("migrate")
+def command() -> None:
+    """Apply every Alembic migration to DATABASE_URL (alembic upgrade head)."""
+    url = normalise_url(get_settings().database_url)
+    upgrade(url)
+    click.echo(f"database at head: {url.split('@')[-1]}")

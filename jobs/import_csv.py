@@ -1,0 +1,131 @@
+"""Import the public Spotify tracks CSV format into the catalog, with the deck's cleaning.
+
+Columns: ``track_id, artists, album_name, track_name, popularity, duration_ms, explicit,
+danceability, …, time_signature, track_genre``. The public file repeats a track once per genre
+it is listed under; the import keeps one track and every genre (the first one as primary).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from api.db import create_db_engine
+from api.models import AUDIO_FEATURE_COLUMNS
+from api.settings import get_settings
+from jobs.catalog_store import ArtistRecord, TrackRecord, artist_id_from_name, upsert_catalog
+
+REQUIRED_COLUMNS = ("track_id", "artists", "track_name", "track_genre", *AUDIO_FEATURE_COLUMNS)
+OPTIONAL_COLUMNS = ("album_name", "popularity", "duration_ms", "explicit")
+
+
+class CsvFormatError(ValueError):
+    """The file is not in the Spotify tracks CSV format."""
+
+
+@dataclass
+class ImportReport:
+    rows_read: int = 0
+    dropped_missing: int = 0
+    dropped_other_genres: int = 0
+    merged_duplicate_rows: int = 0
+    dropped_tempo_outliers: int = 0
+    tracks_kept: int = 0
+    tracks_inserted: int = 0
+    tracks_updated: int = 0
+    artists_inserted: int = 0
+    tempo_range: tuple[float, float] = (0.0, 0.0)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def tempo_range(tempo: pd.Series, k: float = 1.5) -> tuple[float, float]:
+    """Tukey's fences on the positive tempos: [Q1 - k·IQR, Q3 + k·IQR]."""
+    positive = tempo[tempo > 0]
+    q1, q3 = np.percentile(positive, [25, 75]) if len(positive) else (0.0, 0.0)
+    return float(q1 - k * (q3 - q1)), float(q3 + k * (q3 - q1))
+
+
+def read_tracks_csv(path: str | Path) -> pd.DataFrame:
+    """The CSV as a DataFrame, checking that the required columns are there."""
+    frame = pd.read_csv(path, index_col=None, keep_default_na=True)
+    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
+    if missing:
+        raise CsvFormatError(f"{path}: missing columns {', '.join(missing)}")
+    for column in OPTIONAL_COLUMNS:
+        if column not in frame.columns:
+            frame[column] = None
+    return frame
+
+
+def clean_tracks(
+    frame: pd.DataFrame, genres: list[str] | None = None, tempo_k: float = 1.5
+) -> tuple[pd.DataFrame, ImportReport]:
+    """Drop incomplete rows, merge a track's genre rows, drop tempo outliers.
+
+    Returns one row per track with a ``genres`` list (primary first) and the report.
+    """
+    report = ImportReport(rows_read=len(frame))
+    frame = frame.dropna(subset=list(REQUIRED_COLUMNS))
+    frame = frame[frame["track_name"].astype(str).str.strip().ne("")
+                  & frame["artists"].astype(str).str.strip().ne("")]
+    report.dropped_missing = report.rows_read - len(frame)
+    if genres:
+        before = len(frame)
+        frame = frame[frame["track_genre"].isin(genres)]
+        report.dropped_other_genres = before - len(frame)
+
+    genre_lists = frame.groupby("track_id", sort=False)["track_genre"].agg(lambda g: list(dict.fromkeys(g)))
+    unique = frame.drop_duplicates("track_id", keep="first").set_index("track_id")
+    unique["genres"] = genre_lists
+    report.merged_duplicate_rows = len(frame) - len(unique)
+
+    low, high = tempo_range(unique["tempo"], tempo_k)
+    report.tempo_range = (round(low, 3), round(high, 3))
+    in_range = (unique["tempo"] > 0) & unique["tempo"].between(low, high)
+    report.dropped_tempo_outliers = int((~in_range).sum())
+    unique = unique[in_range].reset_index()
+    report.tracks_kept = len(unique)
+    return unique, report
+
+
+def _records(tracks: pd.DataFrame):
+    features = tracks[list(AUDIO_FEATURE_COLUMNS)].to_dict("records")
+    for row, audio in zip(tracks.itertuples(index=False), features, strict=True):
+        names = [n.strip() for n in str(row.artists).split(";") if n.strip()]
+        yield TrackRecord(
+            spotify_id=str(row.track_id),
+            name=str(row.track_name),
+            artists=[ArtistRecord(spotify_id=artist_id_from_name(n), name=n) for n in names],
+            genres=list(row.genres),
+            album=None if pd.isna(row.album_name) else str(row.album_name),
+            popularity=0 if pd.isna(row.popularity) else int(row.popularity),
+            duration_ms=None if pd.isna(row.duration_ms) else int(row.duration_ms),
+            explicit=str(row.explicit).strip().lower() == "true",
+            spotify_uri=f"spotify:track:{row.track_id}",
+            audio_features={k: (int(v) if k in ("key", "mode", "time_signature") else float(v))
+                            for k, v in audio.items()},
+        )
+
+
+def import_csv(
+    path: str,
+    genres: list[str] | None = None,
+    database_url: str | None = None,
+    tempo_k: float = 1.5,
+) -> dict:
+    """Job: import the CSV at ``path`` (optionally only ``genres``); idempotent. Returns counts."""
+    engine = create_db_engine(database_url or get_settings().database_url)
+    try:
+        tracks, report = clean_tracks(read_tracks_csv(path), genres, tempo_k)
+        counts = upsert_catalog(engine, _records(tracks))
+    finally:
+        engine.dispose()
+    report.tracks_inserted = counts.tracks_inserted
+    report.tracks_updated = counts.tracks_updated
+    report.artists_inserted = counts.artists_inserted
+    return report.as_dict()

@@ -1,0 +1,48 @@
+"""Test helpers: an app with its client, and a GraphQL call that returns the JSON body."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Any
+
+from starlette.testclient import TestClient
+
+from api.app import create_app
+from api.settings import Settings
+
+
+def make_settings(db_url: str, tmp_path=None, **overrides: Any) -> Settings:
+    """Settings for a test database (event log and artifacts under ``tmp_path``)."""
+    if tmp_path is not None:
+        overrides.setdefault("event_log_path", str(tmp_path / "events.jsonl"))
+        overrides.setdefault("artifact_dir", str(tmp_path / "models"))
+    return Settings(database_url=db_url, redis_url=None, **overrides)
+
+
+class GraphQLClient:
+    """Wraps a TestClient: ``gql(query, **variables)`` posts and returns the response JSON."""
+
+    def __init__(self, client: TestClient) -> None:
+        self.client = client
+        self.token: str | None = None
+
+    def gql(self, query: str, token: str | None = None, **variables: Any) -> dict:
+        headers = {}
+        token = token or self.token
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        response = self.client.post("/graphql", json={"query": query, "variables": variables}, headers=headers)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
+@contextmanager
+def graphql_client(settings: Settings, **app_kwargs: Any):
+    """An app inside its lifespan, wrapped in a :class:`GraphQLClient`."""
+    with TestClient(create_app(settings, **app_kwargs)) as client:
+        yield GraphQLClient(client)
+
+
+def error_codes(body: dict) -> list[str]:
+    """The ``extensions.code`` of every error in a GraphQL response."""
+    return [e.get("extensions", {}).get("code") for e in body.get("errors") or []]
