@@ -74,6 +74,8 @@ def clean_tracks(
     frame = frame[frame["track_name"].astype(str).str.strip().ne("")
                   & frame["artists"].astype(str).str.strip().ne("")]
     report.dropped_missing = report.rows_read - len(frame)
+    # Fences come from the whole file, so a genre filter does not move them.
+    low, high = tempo_range(frame.drop_duplicates("track_id")["tempo"], tempo_k)
     if genres:
         before = len(frame)
         frame = frame[frame["track_genre"].isin(genres)]
@@ -84,7 +86,6 @@ def clean_tracks(
     unique["genres"] = genre_lists
     report.merged_duplicate_rows = len(frame) - len(unique)
 
-    low, high = tempo_range(unique["tempo"], tempo_k)
     report.tempo_range = (round(low, 3), round(high, 3))
     in_range = (unique["tempo"] > 0) & unique["tempo"].between(low, high)
     report.dropped_tempo_outliers = int((~in_range).sum())

@@ -39,7 +39,8 @@ class IndexedData:
 
 
 def index_data(data: TrainingData, objective: str) -> IndexedData:
-    """Index the ratings (objective ``rating``) or every rated/played pair (``implicit``)."""
+    """Index the ratings (objective ``rating``) or every rated/played pair (``implicit``),
+    and every catalog item of ``data.items``."""
     if objective == "rating":
         frame = data.ratings[["user_id", "item_id", "rating", "timestamp"]]
     else:
@@ -49,7 +50,8 @@ def index_data(data: TrainingData, objective: str) -> IndexedData:
     if not len(frame):
         raise ValueError(f"ncf ({objective}) has no interactions to train on")
     users = pd.Index(np.unique(frame["user_id"].to_numpy()))
-    items = pd.Index(np.unique(frame["item_id"].to_numpy()))
+    # Catalog items nobody interacted with yet still get an embedding (trained as negatives).
+    items = pd.Index(np.union1d(frame["item_id"].to_numpy(), data.items["item_id"].to_numpy()).astype(np.int64))
     demographics = data.users.drop_duplicates("user_id").set_index("user_id").reindex(users)
     age_groups = np.unique(data.users["age_group"].dropna().to_numpy(dtype=np.int64))
     ages = demographics["age_group"].to_numpy(dtype=np.float64)
