@@ -14,8 +14,11 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 from strawberry.asgi import GraphQL
 
+from anyio import to_thread
+
 from api.context import Context
 from api.db import create_db_engine
+from api.recommender_service import RecommenderService
 from api.schema import build_schema
 from api.settings import Settings, get_settings
 
@@ -58,6 +61,14 @@ def _redis_check(url: str) -> ReadinessCheck:
     return check
 
 
+def _models_check(service: RecommenderService) -> ReadinessCheck:
+    def check() -> tuple[bool, str]:
+        loaded = sorted(service.models)
+        return True, f"loaded: {', '.join(loaded)}" if loaded else "no trained models yet"
+
+    return check
+
+
 async def healthz(request: Request) -> JSONResponse:
     """Liveness: the process answers."""
     return JSONResponse({"status": "ok"})
@@ -90,6 +101,12 @@ def create_app(settings: Settings | None = None, *, engine=None, startup: list[C
         app.state.readiness_checks = {"database": _database_check(app.state.engine)}
         if settings.redis_url:
             app.state.readiness_checks["redis"] = _redis_check(settings.redis_url)
+        app.state.services = RecommenderService(settings, app.state.engine)
+        try:
+            await to_thread.run_sync(app.state.services.refresh)
+        except Exception:  # the API still serves the catalog; /readyz tells what is missing
+            log.exception("could not load recommender models at start-up")
+        app.state.readiness_checks["models"] = _models_check(app.state.services)
         for hook in startup or ():
             hook(app)
         try:

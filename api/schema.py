@@ -8,11 +8,12 @@ from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDept
 
 from api.extensions import ErrorCodes
 from api.queries.catalog import CatalogQuery
+from api.queries.recommendations import RecommendationQuery
 from api.settings import ApiSettings
 
 
 @strawberry.type
-class Query(CatalogQuery):
+class Query(CatalogQuery, RecommendationQuery):
     """Every query of 4.5Hz."""
 
 

@@ -48,7 +48,9 @@ class RecommenderSettings(BaseModel):
         ]
     )
     engines: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    # experiment name -> arm name -> mix; users are split between the arms of the active one
     experiments: dict[str, dict[str, list[EngineWeight]]] = Field(default_factory=dict)
+    active_experiment: str | None = None
     exclude_rated: bool = True
     recent_window_days: int = 7
 

@@ -17,6 +17,7 @@ from sklearn.decomposition import PCA
 from sklearn.metrics import silhouette_score
 from sklearn.mixture import GaussianMixture
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
 from engines.base import (
     Engine,
@@ -30,9 +31,9 @@ from engines.base import (
 
 # The nine continuous audio features. key, mode and time_signature are categorical codes: once
 # standardised they would weigh in cosine similarity as if C# were "more" than C. On the real
-# Spotify catalog these nine give better genre coherence than the original product's five
-# (danceability, energy, loudness, acousticness, tempo) or all twelve; see
-# docs/benchmarks/content_quality.md.
+# Spotify catalog these nine give clearly better genre coherence than the original product's
+# five (danceability, energy, loudness, acousticness, tempo) and about the same as all twelve;
+# see docs/benchmarks/content_quality.md.
 CONTINUOUS_FEATURES = (
     "danceability",
     "energy",
@@ -94,10 +95,14 @@ class ContentGMM(Engine):
         candidates = [n for n in cfg.component_candidates if n < len(frame)]
         if not candidates:
             raise ValueError(f"{len(frame)} items with audio features are too few to cluster")
+        self.metrics = {"n_items": float(len(frame))}
 
         standard = StandardScaler().fit_transform(frame[list(cfg.features)].to_numpy(float))
         reduced = PCA(cfg.pca_components, random_state=cfg.seed).fit_transform(standard)
-        self._choose_mixture(reduced, candidates)
+        # The mixture works on tiny (d x d) matrices and its k-means start on d columns, where
+        # BLAS/OpenMP threads only contend: on a busy host a threaded fit ran 20-50x slower.
+        with threadpool_limits(limits=1):
+            self._choose_mixture(reduced, candidates)
 
         norms = np.linalg.norm(standard, axis=1, keepdims=True)
         self._unit = standard / np.where(norms > 0, norms, 1.0)
@@ -106,7 +111,6 @@ class ContentGMM(Engine):
         order = np.argsort(self._labels, kind="stable")
         bounds = np.searchsorted(self._labels[order], np.arange(self._labels.max() + 2))
         self._members = [order[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
-        self.metrics["n_items"] = float(len(frame))
         self.fitted = True
         return self
 
@@ -123,7 +127,7 @@ class ContentGMM(Engine):
             silhouette = _silhouette(reduced[sample], labels[sample])
             self.metrics[f"bic_{n}"] = float(bic)
             self.metrics[f"silhouette_{n}"] = silhouette
-            value = -bic if cfg.criterion == "bic" else silhouette
+            value = -bic if cfg.criterion == "bic" else np.nan_to_num(silhouette, nan=-np.inf)
             if best is None or value > best[0]:
                 best = (value, labels)
                 self.metrics["n_components"] = float(n)

@@ -71,7 +71,7 @@ def _users(ids: pd.Series, ages: pd.Series, genders: pd.Series) -> pd.DataFrame:
         {
             "user_id": ids.astype("int64").to_numpy(),
             "age_group": ages.to_numpy(),
-            "gender": genders.map(GENDERS).astype(object).to_numpy(),
+            "gender": pd.Series([GENDERS.get(g) for g in genders], dtype=object),
         }
     )
 

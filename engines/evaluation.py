@@ -115,15 +115,15 @@ def _train_without(data: TrainingData, users: np.ndarray, items: np.ndarray) -> 
 def leave_one_out(data: TrainingData, n_negatives: int = 99, seed: int = 0) -> tuple[TrainingData, HeldOut]:
     """Hold out each user's last interaction (ties broken at random) with sampled negatives.
 
-    Negatives are drawn without replacement, with ``seed``, among the items the user never
-    interacted with. Users with a single interaction, or too few unseen items, stay in training.
+    Negatives are drawn without replacement, with ``seed``, among the items (interacted with
+    by anyone, or listed in ``data.items``) the user never interacted with. Users with a single interaction, or too few unseen items, stay in training.
     """
     rng = np.random.default_rng(seed)
     pairs = interactions(data)
     pairs = pairs.assign(_tie=rng.random(len(pairs))).sort_values(["user_id", "timestamp", "_tie"])
     counts = pairs.groupby("user_id", sort=False)["item_id"].transform("size")
     last = pairs.loc[(counts > 1) & ~pairs.duplicated("user_id", keep="last")]
-    all_items = np.unique(pairs["item_id"].to_numpy())
+    all_items = np.union1d(pairs["item_id"].to_numpy(), data.items["item_id"].to_numpy()).astype(np.int64)
     seen = pairs.groupby("user_id", sort=False)["item_id"].agg(np.asarray)
     user_ids, positives, negatives = [], [], []
     for user, positive in zip(last["user_id"].to_numpy(), last["item_id"].to_numpy(), strict=True):
@@ -242,7 +242,7 @@ def evaluate(
     is_instance = hasattr(model, "fit") and not isinstance(model, type)
     make: ScorerFactory = (lambda: model) if is_instance else model
     result: dict[str, Any] = {
-        "name": name or getattr(model, "name", type(model).__name__),
+        "name": name or getattr(model, "name", None) or getattr(model, "__name__", type(model).__name__),
         "dataset": dataset.kind,
         "metric": metric,
         **dict.fromkeys(("rmse", "mae", "hr", "ndcg", "genre", "k", "train_seconds", "eval_seconds")),

@@ -167,8 +167,8 @@ class NCFEngine(Engine):
             "format": ARTIFACT_FORMAT,
             "config": self.config.to_dict(),
             "metrics": self.metrics,
-            "users": torch.from_numpy(self._users.to_numpy(dtype=np.int64)),
-            "items": torch.from_numpy(self.known_items()),
+            "users": torch.tensor(self._users.to_numpy(dtype=np.int64)),
+            "items": torch.tensor(self.known_items()),
             "n_age_groups": self.module.age.num_embeddings if self.module.age is not None else 1,
             "seen_indptr": torch.from_numpy(self._seen.indptr.astype(np.int64)),
             "seen_indices": torch.from_numpy(self._seen.indices.astype(np.int64)),
@@ -181,9 +181,14 @@ class NCFEngine(Engine):
     @classmethod
     def loads(cls, blob: bytes) -> Self:
         """Rebuild a fitted engine from :meth:`dumps` bytes, on CPU, without the training data."""
-        payload = torch.load(io.BytesIO(blob), map_location="cpu", weights_only=True)
-        if payload.get("format") != ARTIFACT_FORMAT:
-            raise ValueError(f"unsupported ncf artifact format {payload.get('format')!r}")
+        try:
+            with warnings.catch_warnings():  # a foreign pickle makes torch warn before failing
+                warnings.simplefilter("ignore")
+                payload = torch.load(io.BytesIO(blob), map_location="cpu", weights_only=True)
+        except Exception as exc:  # noqa: BLE001 - any unreadable blob is "not an artifact"
+            raise TypeError(f"not an ncf artifact: {exc}") from exc
+        if not isinstance(payload, dict) or payload.get("format") != ARTIFACT_FORMAT:
+            raise TypeError("not an ncf artifact (or an unsupported format version)")
         engine = cls(payload["config"])
         users, items = pd.Index(payload["users"].numpy()), pd.Index(payload["items"].numpy())
         module = engine._new_module(len(users), len(items), payload["n_age_groups"], 0.0)

@@ -86,6 +86,23 @@ def test_similar_items_stay_in_the_blob_and_find_the_twin():
     assert np.isin(engine.similar_items(int(BLOB_B[3]), 10).item_ids, BLOB_B).all()
 
 
+def test_similar_items_never_leave_the_cluster():
+    rng = np.random.default_rng(3)
+    features = ("energy", "valence", "tempo")
+    items = pd.DataFrame({"item_id": np.arange(120)} | {f: rng.uniform(size=120) for f in features})
+    engine = ContentGMM({"features": features, "component_candidates": (3,)})
+    engine.fit(TrainingData(items=items))
+    cluster = engine.assignments().set_index("item_id")["gmm_cluster"]
+    unit = engine._unit
+    crossing = 0
+    for item in items["item_id"]:
+        similar = engine.similar_items(int(item), 5).item_ids
+        assert (cluster[similar] == cluster[item]).all()
+        unrestricted = np.argsort(-(unit @ unit[item]))[1:6]
+        crossing += (cluster[unrestricted].to_numpy() != cluster[item]).any()
+    assert crossing > 0, "plain cosine must leave the cluster somewhere for this test to mean anything"
+
+
 def test_similar_items_fall_back_to_the_catalogue_when_the_cluster_is_small():
     result = fitted().similar_items(int(BLOB_B[0]), BLOB_SIZE + 5)
     assert len(result) == BLOB_SIZE + 5

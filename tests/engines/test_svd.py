@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from engines.base import TrainingData, UserContext
-from engines.svd import SVDConfig, SVDEngine, tune
+from engines.svd import SVDEngine, tune
+from tests.engines.engine_contract import EngineContract
 
 
 def block_ratings(n_users: int = 30, n_items: int = 24, groups: int = 3, seed: int = 0) -> TrainingData:
@@ -28,6 +27,19 @@ def block_ratings(n_users: int = 30, n_items: int = 24, groups: int = 3, seed: i
         }
     )
     return TrainingData(ratings=ratings)
+
+
+class TestSVDContract(EngineContract):
+    similar_items_supported = True
+
+    def make_engine(self) -> SVDEngine:
+        return SVDEngine({"n_factors": 4, "n_epochs": 10, "rating_scale": (1, 5), "seed": 1})
+
+    def make_data(self) -> TrainingData:
+        return block_ratings(n_users=12, n_items=9)
+
+    def make_context(self, data: TrainingData) -> UserContext:
+        return UserContext(user_id=100)
 
 
 @pytest.fixture(scope="module")
@@ -106,14 +118,6 @@ def test_artifact_round_trip_keeps_scores_without_the_trainset(engine):
         context = UserContext(user_id=user)
         np.testing.assert_array_equal(loaded.score(context, items), engine.score(context, items))
     assert len(blob) < 50_000
-
-
-def test_config_round_trips_through_json():
-    config = SVDConfig(n_factors=7, rating_scale=(1, 5), seed=4)
-    again = SVDConfig.from_dict(json.loads(json.dumps(config.to_dict())))
-    assert again == config and again.rating_scale == (1.0, 5.0)
-    with pytest.raises(ValueError):
-        SVDConfig.from_dict({"n_factor": 3})
 
 
 def test_similar_items_follow_the_groups(engine):

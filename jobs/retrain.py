@@ -1,0 +1,112 @@
+"""Retraining: train engines through the plugin hooks, store versions, activate the better ones.
+
+A new version becomes active when its validation metric (named by the plugin's description)
+is not worse than the active version's, when no version is active yet, or when forced. The
+content engine's PCA coordinates and clusters are written back to ``audio_features``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from api.db import create_db_engine
+from api.model_store import activate, active_versions, store_version
+from api.models import AudioFeatures
+from api.settings import Settings, get_settings
+from jobs.snapshot import load_snapshot
+from plugins.manager import describe, get_plugin_manager
+
+log = logging.getLogger("hz45.jobs.retrain")
+
+
+def should_activate(info: dict[str, Any], new: dict[str, float], current: dict[str, Any] | None) -> bool:
+    """Whether a new version's metrics are not worse than the active version's."""
+    metric = info.get("metric")
+    if current is None or not metric or metric not in new or metric not in current:
+        return True
+    if info.get("higher_is_better"):
+        return new[metric] >= current[metric]
+    return new[metric] <= current[metric]
+
+
+def _write_back_clusters(db_engine, model) -> int:
+    assignments = model.assignments()
+    rows = [
+        {"b_id": int(r.item_id), "pca_x": float(r.pca_x), "pca_y": float(r.pca_y), "gmm_cluster": int(r.gmm_cluster)}
+        for r in assignments.itertuples(index=False)
+    ]
+    table = AudioFeatures.__table__
+    with db_engine.begin() as conn:
+        conn.execute(
+            table.update().where(table.c.track_id == sa.bindparam("b_id")).values(
+                pca_x=sa.bindparam("pca_x"), pca_y=sa.bindparam("pca_y"), gmm_cluster=sa.bindparam("gmm_cluster")
+            ),
+            rows,
+        )
+    return len(rows)
+
+
+def train_engines(
+    names: list[str] | None = None,
+    *,
+    force: bool = False,
+    settings: Settings | None = None,
+    db_engine=None,
+    manager=None,
+) -> dict[str, dict[str, Any]]:
+    """Train ``names`` (default: every installed engine); returns a summary per engine."""
+    settings = settings or get_settings()
+    own_engine = db_engine is None
+    db_engine = db_engine or create_db_engine(settings.database_url)
+    manager = manager or get_plugin_manager()
+    installed = describe(manager)
+    unknown = sorted(set(names or ()) - set(installed))
+    if unknown:
+        raise ValueError(f"unknown engines {unknown}; installed: {sorted(installed)}")
+    data = load_snapshot(db_engine)
+    summary: dict[str, dict[str, Any]] = {}
+    try:
+        for name in names or list(installed):
+            summary[name] = _train_one(name, installed[name], data, force, settings, db_engine, manager)
+    finally:
+        if own_engine:
+            db_engine.dispose()
+    return summary
+
+
+def _train_one(name, info, data, force, settings, db_engine, manager) -> dict[str, Any]:
+    params = settings.recommenders.engines.get(name, {})
+    started = time.perf_counter()
+    try:
+        model = manager.hook.hz45_train(name=name, data=data, params=params)
+    except Exception as exc:  # one engine failing must not stop the others
+        log.exception("training %s failed", name)
+        return {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
+    seconds = round(time.perf_counter() - started, 3)
+    metrics = manager.hook.hz45_model_metrics(name=name, model=model) or {}
+    metrics = {**metrics, "train_seconds": seconds}
+    blob = manager.hook.hz45_save_model(name=name, model=model)
+    with Session(db_engine, expire_on_commit=False) as session:
+        current = active_versions(session).get(name)
+        row = store_version(session, name, blob, params, metrics)
+        activated = force or should_activate(info, metrics, current.metrics if current else None)
+        if activated:
+            activate(session, row.id)
+        session.commit()
+    result = {"status": "active" if activated else "kept_previous", "version": row.version,
+              "metrics": metrics}
+    if activated and hasattr(model, "assignments"):
+        result["clustered_tracks"] = _write_back_clusters(db_engine, model)
+    log.info("trained %s v%s in %.1fs: %s", name, row.version, seconds, result["status"])
+    return result
+
+
+def retrain(engine: str | None = None, force: bool = False, database_url: str | None = None) -> dict:
+    """Job: retrain one engine (or all), activating versions that are not worse."""
+    settings = get_settings(**({"database_url": database_url} if database_url else {}))
+    return train_engines([engine] if engine else None, force=force, settings=settings)

@@ -1,0 +1,10 @@
+"""Neural collaborative filtering (NeuMF in PyTorch Lightning) with demographic embeddings."""
+
+from engines.ncf.engine import NCFEngine
+from plugins.engine_plugin import EnginePlugin
+
+plugin = EnginePlugin(
+    NCFEngine, version="1.0", builtin=True, needs=("ratings", "plays", "users"),
+    description="Listeners like you: NeuMF over users, tracks, age group and gender.",
+    metric="val_loss", higher_is_better=False,
+)

@@ -1,0 +1,10 @@
+"""Matrix factorisation (Surprise SVD) on playlist ratings."""
+
+from engines.svd import SVDEngine
+from plugins.engine_plugin import EnginePlugin
+
+plugin = EnginePlugin(
+    SVDEngine, version="1.0", builtin=True, needs=("ratings",),
+    description="New discoveries: unrated tracks with the highest predicted rating (Surprise SVD).",
+    metric="val_rmse", higher_is_better=False,
+)

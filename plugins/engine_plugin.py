@@ -1,0 +1,79 @@
+"""Adapts any :class:`engines.base.Engine` subclass to the recommender hooks.
+
+A plugin for an engine is one line: ``plugin = EnginePlugin(MyEngine, version="1.0")``,
+exposed through the ``hz45.recommenders`` entry-point group. The built-ins are made the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from engines.base import Engine, ScoredItems, TrainingData, UserContext
+from plugins.hookspecs import hookimpl
+
+
+class EnginePlugin:
+    """Implements every recommender hook for one engine class."""
+
+    def __init__(
+        self,
+        engine_class: type[Engine],
+        *,
+        version: str = "1.0",
+        description: str = "",
+        needs: tuple[str, ...] = (),
+        metric: str | None = None,
+        higher_is_better: bool = False,
+        builtin: bool = False,
+    ) -> None:
+        self.engine_class = engine_class
+        self.builtin = builtin
+        self.name = engine_class.name
+        self.info = {
+            "name": self.name, "version": version, "builtin": builtin,
+            "description": description or (engine_class.__doc__ or "").strip().split("\n")[0],
+            "needs": list(needs), "metric": metric, "higher_is_better": higher_is_better,
+        }
+
+    def _ours(self, name: str) -> bool:
+        return name == self.name
+
+    @hookimpl
+    def hz45_describe_recommenders(self) -> list[dict[str, Any]]:
+        return [dict(self.info)]
+
+    @hookimpl
+    def hz45_train(self, name: str, data: TrainingData, params: dict[str, Any]) -> Engine | None:
+        if not self._ours(name):
+            return None
+        return self.engine_class(params).fit(data)
+
+    @hookimpl
+    def hz45_model_metrics(self, name: str, model: Engine) -> dict[str, float] | None:
+        if not self._ours(name):
+            return None
+        return {k: float(v) for k, v in model.metrics.items()}
+
+    @hookimpl
+    def hz45_recommend(
+        self, name: str, model: Engine, context: UserContext, k: int, exclude: np.ndarray
+    ) -> ScoredItems | None:
+        if not self._ours(name):
+            return None
+        return model.recommend(context, k, exclude=exclude)
+
+    @hookimpl
+    def hz45_similar_items(self, name: str, model: Engine, item_id: int, k: int) -> ScoredItems | None:
+        if not self._ours(name):
+            return None
+        return model.similar_items(item_id, k)
+
+    @hookimpl
+    def hz45_save_model(self, name: str, model: Engine) -> bytes | None:
+        return model.dumps() if self._ours(name) else None
+
+    @hookimpl
+    def hz45_load_model(self, name: str, blob: bytes) -> Engine | None:
+        return self.engine_class.loads(blob) if self._ours(name) else None
