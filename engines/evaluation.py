@@ -174,7 +174,8 @@ def kfold_rating(
 ) -> tuple[float, float, float, float]:
     """Seeded k-fold ``(rmse, mae, train_seconds, eval_seconds)`` over the ratings.
 
-    A prediction the model cannot make (NaN) falls back to the training mean rating.
+    A prediction the model cannot make (NaN) falls back to the user's mean training rating,
+    or the global one for a user without training ratings.
     """
     ratings = data.ratings.reset_index(drop=True)
     if len(ratings) < folds:
@@ -200,7 +201,9 @@ def kfold_rating(
         items = test["item_id"].to_numpy()
         for user, rows in test.groupby("user_id", sort=False).indices.items():
             predicted[rows] = model.score(contexts(user), items[rows])
-        predicted[np.isnan(predicted)] = train.ratings["rating"].mean()
+        user_mean = test["user_id"].map(train.ratings.groupby("user_id")["rating"].mean())
+        fallback = user_mean.fillna(train.ratings["rating"].mean()).to_numpy()
+        predicted = np.where(np.isnan(predicted), fallback, predicted)
         errors.append(predicted - test["rating"].to_numpy())
         eval_seconds += time.perf_counter() - started
     error = np.concatenate(errors)

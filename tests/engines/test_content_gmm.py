@@ -93,7 +93,8 @@ def test_similar_items_never_leave_the_cluster():
     engine = ContentGMM({"features": features, "component_candidates": (3,)})
     engine.fit(TrainingData(items=items))
     cluster = engine.assignments().set_index("item_id")["gmm_cluster"]
-    unit = engine._unit
+    standard = (items[list(features)] - items[list(features)].mean()) / items[list(features)].std(ddof=0)
+    unit = (standard.T / np.linalg.norm(standard, axis=1)).T.to_numpy()
     crossing = 0
     for item in items["item_id"]:
         similar = engine.similar_items(int(item), 5).item_ids

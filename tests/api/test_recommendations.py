@@ -1,0 +1,171 @@
+"""recommendations, similarTracks and engines through GraphQL, with trained built-in engines."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from api.models import Playlist, PlaylistItem
+from api.settings import EngineWeight, RecommenderSettings
+from jobs.retrain import train_engines
+from tests.api.helpers import error_codes, graphql_client, make_settings
+from tests.api.recommendation_fixtures import FAST_ENGINES, new_user, seed_small_demo, sign_in
+
+RECOMMEND = """
+query($k: Int!, $mix: [EngineWeightInput!], $seeds: [ID!]) {
+  recommendations(k: $k, mix: $mix, seedTrackIds: $seeds) {
+    mixId
+    items { track { id name } score reason contributions { engine score } }
+  }
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def trained_db(tmp_path_factory, sqlite_template):
+    import shutil
+
+    from api.db import create_db_engine
+
+    path = tmp_path_factory.mktemp("rec") / "rec.db"
+    shutil.copy(sqlite_template, path)
+    url = f"sqlite:///{path}"
+    engine = create_db_engine(url)
+    seed_small_demo(engine)
+    train_engines(FAST_ENGINES, settings=make_settings(url), db_engine=engine)
+    yield url, engine
+    engine.dispose()
+
+
+def settings_for(url, tmp_path, **recommenders):
+    config = RecommenderSettings(
+        default_mix=[EngineWeight(engine=n, weight=1.0) for n in FAST_ENGINES], **recommenders
+    )
+    return make_settings(url, tmp_path, recommenders=config)
+
+
+def playlist_tracks(engine, user_id) -> set[int]:
+    with engine.connect() as conn:
+        return set(conn.execute(sa.select(PlaylistItem.track_id).join(Playlist).where(Playlist.user_id == user_id)).scalars())
+
+
+def test_recommendations_mix_engines_and_exclude_the_playlist(trained_db, tmp_path):
+    url, engine = trained_db
+    token = sign_in(engine, 1)
+    with graphql_client(settings_for(url, tmp_path)) as client:
+        body = client.gql(RECOMMEND, token=token, k=10)
+    result = body["data"]["recommendations"]
+    assert result["mixId"] == "default"
+    items = result["items"]
+    ids = [int(i["track"]["id"]) for i in items]
+    assert len(ids) == len(set(ids)) == 10
+    assert not set(ids) & playlist_tracks(engine, 1)
+    scores = [i["score"] for i in items]
+    assert scores == sorted(scores, reverse=True)
+    for item in items:
+        assert item["score"] == pytest.approx(sum(c["score"] for c in item["contributions"]))
+        assert item["reason"]
+    engines_used = {c["engine"] for i in items for c in i["contributions"]}
+    assert len(engines_used) >= 2
+
+
+def test_content_reason_names_the_seed_track(trained_db, tmp_path):
+    url, engine = trained_db
+    with engine.connect() as conn:
+        seed_id, seed_name = conn.execute(sa.text("select id, name from track order by id limit 1")).one()
+    with graphql_client(settings_for(url, tmp_path)) as client:
+        body = client.gql(RECOMMEND, token=sign_in(engine, 2), k=5, mix=[{"engine": "content_gmm", "weight": 1}],
+                          seeds=[str(seed_id)])
+    items = body["data"]["recommendations"]["items"]
+    assert body["data"]["recommendations"]["mixId"] == "custom:content_gmm=1"
+    assert len(items) == 5 and seed_id not in [int(i["track"]["id"]) for i in items]
+    assert items[0]["reason"] == f"because you played {seed_name}"
+    assert [c["engine"] for c in items[0]["contributions"]] == ["content_gmm"]
+
+
+def test_cold_start_user_gets_k_demographic_tracks(trained_db, tmp_path):
+    url, engine = trained_db
+    user_id = new_user(engine, "brand_new_listener", gender="MALE")
+    with graphql_client(settings_for(url, tmp_path)) as client:
+        items = client.gql(RECOMMEND, token=sign_in(engine, user_id), k=20)["data"]["recommendations"]["items"]
+    assert len(items) == 20
+    assert any("men in their 20s" in i["reason"] or "popular" in i["reason"] for i in items)
+
+
+@pytest.mark.parametrize(
+    ("mix", "fragment"),
+    [
+        ([{"engine": "nope", "weight": 1}], "installed engines: content_gmm, demographic_popular, ncf, svd"),
+        ([{"engine": "svd", "weight": -1}], "non-negative"),
+        ([{"engine": "svd", "weight": 0}], "positive"),
+        ([{"engine": "svd", "weight": 1}, {"engine": "svd", "weight": 2}], "only once"),
+    ],
+)
+def test_bad_mixes_are_user_errors(trained_db, tmp_path, mix, fragment):
+    url, engine = trained_db
+    with graphql_client(settings_for(url, tmp_path)) as client:
+        body = client.gql(RECOMMEND, token=sign_in(engine, 1), k=5, mix=mix)
+    assert error_codes(body) == ["BAD_USER_INPUT"]
+    assert fragment in body["errors"][0]["message"]
+
+
+def test_auth_and_argument_errors(trained_db, tmp_path):
+    url, engine = trained_db
+    with graphql_client(settings_for(url, tmp_path)) as client:
+        assert error_codes(client.gql(RECOMMEND, k=5)) == ["UNAUTHENTICATED"]
+        assert error_codes(client.gql(RECOMMEND, token="forged", k=5)) == ["UNAUTHENTICATED"]
+        token = sign_in(engine, 1)
+        assert error_codes(client.gql(RECOMMEND, token=token, k=0)) == ["BAD_USER_INPUT"]
+        assert error_codes(client.gql(RECOMMEND, token=token, k=5, seeds=["99999999"])) == ["NOT_FOUND"]
+
+
+def test_experiment_arms_are_stable_and_split_users(trained_db, tmp_path):
+    url, engine = trained_db
+    experiments = {"ab1": {
+        "content": [EngineWeight(engine="content_gmm", weight=1.0)],
+        "collab": [EngineWeight(engine="svd", weight=1.0), EngineWeight(engine="demographic_popular", weight=0.2)],
+    }}
+    settings = settings_for(url, tmp_path, experiments=experiments, active_experiment="ab1")
+    arms = {}
+    with graphql_client(settings) as client:
+        for user_id in range(1, 21):
+            token = sign_in(engine, user_id)
+            first = client.gql(RECOMMEND, token=token, k=3)["data"]["recommendations"]["mixId"]
+            again = client.gql(RECOMMEND, token=token, k=3)["data"]["recommendations"]["mixId"]
+            assert first == again
+            arms[user_id] = first
+    assert set(arms.values()) == {"ab1:content", "ab1:collab"}
+
+
+def test_similar_tracks_and_engines(trained_db, tmp_path):
+    url, engine = trained_db
+    with graphql_client(settings_for(url, tmp_path)) as client:
+        similar = client.gql('{ similarTracks(trackId: "1", k: 5) { track { id } score engine } }')["data"]["similarTracks"]
+        assert len(similar) == 5 and all(s["engine"] == "content_gmm" for s in similar)
+        assert "1" not in [s["track"]["id"] for s in similar]
+        assert error_codes(client.gql('{ similarTracks(trackId: "99999999") { score } }')) == ["NOT_FOUND"]
+        engines = client.gql("{ engines { name status builtin activeModel { version metrics } } }")["data"]["engines"]
+    by_name = {e["name"]: e for e in engines}
+    assert set(by_name) == {"content_gmm", "demographic_popular", "ncf", "svd"}
+    assert by_name["ncf"]["status"] == "NOT_TRAINED" and by_name["ncf"]["activeModel"] is None
+    assert by_name["content_gmm"]["status"] == "READY"
+    assert by_name["content_gmm"]["activeModel"]["metrics"]["n_components"] >= 2
+
+
+def test_a_newly_activated_version_is_served_without_restart(tmp_path, sqlite_url):
+    from api.db import create_db_engine
+
+    engine = create_db_engine(sqlite_url)
+    seed_small_demo(engine)
+    settings = settings_for(sqlite_url, tmp_path)
+    train_engines(["demographic_popular"], settings=settings, db_engine=engine)
+    with graphql_client(settings) as client:
+        service = client.client.app.state.services
+        service.refresh_seconds = 0
+        query = "{ engines { name activeModel { version } } }"
+        versions = {e["name"]: e["activeModel"] for e in client.gql(query)["data"]["engines"]}
+        assert versions["demographic_popular"] == {"version": 1} and versions["svd"] is None
+        train_engines(["demographic_popular", "svd"], settings=settings, db_engine=engine, force=True)
+        versions = {e["name"]: e["activeModel"] for e in client.gql(query)["data"]["engines"]}
+        assert versions["demographic_popular"] == {"version": 2} and versions["svd"] == {"version": 1}
+    engine.dispose()

@@ -1,0 +1,29 @@
+"""The built-in adapter answers for its own engine only, for every hook."""
+
+import numpy as np
+import pandas as pd
+
+from engines.base import TrainingData, UserContext
+from plugins.manager import get_plugin_manager
+
+
+def data() -> TrainingData:
+    plays = pd.DataFrame({"user_id": [1, 1, 2, 2, 2, 3], "item_id": [10, 11, 10, 12, 12, 12],
+                          "timestamp": [100, 200, 300, 400, 500, 600]})
+    users = pd.DataFrame({"user_id": [1, 2, 3], "age_group": [20, 20, 30], "gender": ["FEMALE", "FEMALE", "MALE"]})
+    items = pd.DataFrame({"item_id": [10, 11, 12, 13], "popularity": [5, 4, 3, 2]})
+    return TrainingData(plays=plays, users=users, items=items)
+
+
+def test_builtin_hooks_round_trip_demographic_popular():
+    manager = get_plugin_manager(entry_points=False)
+    model = manager.hook.hz45_train(name="demographic_popular", data=data(), params={"min_group_plays": 1})
+    assert manager.hook.hz45_model_metrics(name="demographic_popular", model=model) is not None
+    blob = manager.hook.hz45_save_model(name="demographic_popular", model=model)
+    loaded = manager.hook.hz45_load_model(name="demographic_popular", blob=blob)
+    context = UserContext(user_id=9, age_group=20, gender="FEMALE")
+    scored = manager.hook.hz45_recommend(name="demographic_popular", model=loaded, context=context, k=2,
+                                         exclude=np.array([], dtype=np.int64))
+    assert scored.item_ids[0] == 12 and "women in their 20s" in scored.reason
+    assert manager.hook.hz45_similar_items(name="demographic_popular", model=loaded, item_id=10, k=3) is not None
+    assert manager.hook.hz45_train(name="no_such_engine", data=data(), params={}) is None
