@@ -202,8 +202,10 @@ def main() -> None:
             if value != default
         )
         OUTPUT.parent.mkdir(parents=True, exist_ok=True)
+        what = " ".join(__doc__.split("\n\n")[1].split())
         OUTPUT.write_text(
             "# Content engine quality (genre coherence)\n\n"
+            f"{what}\n\n"
             f"Command: `{command} --write` (CSV from `$HZ45_DATA_DIR/spotify_tracks/dataset.csv`)\n"
             f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}\n\n"
             f"{text}\n"

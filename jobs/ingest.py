@@ -74,11 +74,11 @@ def ingest_catalog(genres: list[str] | None = None, limit_per_genre: int = 50,
         records = _track_records(sp, list(found.values()), lambda track, _: genres_found[track["id"]])
         _merge_stored(engine, records)
         counts = upsert_catalog(engine, records)
-    with_features = sum(r.audio_features is not None for r in records)
     report = {
         "genres": len(genres), "tracks": len(records), "tracks_inserted": counts.tracks_inserted,
         "tracks_updated": counts.tracks_updated, "artists_inserted": counts.artists_inserted,
-        "audio_features": with_features, "audio_features_unavailable": len(records) - with_features,
+        "audio_features": sum(r.audio_features is not None for r in records),
+        "audio_features_unavailable": sum(r.audio_features_status == "unavailable" for r in records),
     }
     log.info("ingest_catalog: %s", report)
     return report
@@ -162,7 +162,8 @@ def _stored_track_ids(engine: Engine, spotify_ids: Sequence[str]) -> dict[str, i
     ids: dict[str, int] = {}
     with engine.connect() as conn:
         for chunk in _chunks(list(dict.fromkeys(spotify_ids))):
-            ids.update(conn.execute(sa.select(Track.spotify_id, Track.id).where(Track.spotify_id.in_(chunk))).tuples())
+            rows = conn.execute(sa.select(Track.spotify_id, Track.id).where(Track.spotify_id.in_(chunk)))
+            ids.update({spotify_id: track_id for spotify_id, track_id in rows})
     return ids
 
 

@@ -2,9 +2,8 @@
 
 import click
 
-from hz45.commands.ingest import echo_report
+from hz45.commands.ingest import run_spotify_job
 from jobs.ingest import import_top50
-from jobs.spotify.client import SpotifyError
 
 
 @click.command("import-top50")
@@ -19,8 +18,4 @@ def command(day, playlist_id: str | None) -> None:
     Tracks not yet in the catalog are added first; the day's previous Top 50 is replaced in
     one transaction, and left as it was when the import fails. Writes to DATABASE_URL.
     """
-    try:
-        report = import_top50(day.date().isoformat() if day else None, playlist_id)
-    except SpotifyError as exc:
-        raise click.ClickException(str(exc)) from exc
-    echo_report(report)
+    run_spotify_job(import_top50, day.date().isoformat() if day else None, playlist_id)

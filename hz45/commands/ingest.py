@@ -1,13 +1,27 @@
 """``hz45 ingest``."""
 
+import logging
+from collections.abc import Callable
+
 import click
 
 from jobs.ingest import ingest_catalog
 from jobs.spotify.client import SpotifyError
 
 
-def echo_report(report: dict) -> None:
-    """Print a job's counts, one aligned ``name  value`` line each."""
+def run_spotify_job(job: Callable[..., dict], *args) -> None:
+    """Run an ingestion job and print its counts; a Spotify failure exits 1 with one line."""
+    # Without logging configured, Python prints warnings and errors to stderr; the one-line
+    # reason is what the command promises, so spotipy's and the job's own logs stay quiet here
+    # (they still reach any handler a worker configures).
+    for name in ("spotipy", "jobs"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+            logger.addHandler(logging.NullHandler())
+    try:
+        report = job(*args)
+    except SpotifyError as exc:
+        raise click.ClickException(str(exc)) from exc
     width = max(len(k) for k in report)
     for key, value in report.items():
         click.echo(f"{key.replace('_', ' '):<{width}}  {value}")
@@ -27,8 +41,4 @@ def command(genres: str | None, limit: int) -> None:
     updates the same rows.
     """
     wanted = [g.strip() for g in genres.split(",") if g.strip()] if genres else None
-    try:
-        report = ingest_catalog(wanted, limit)
-    except SpotifyError as exc:
-        raise click.ClickException(str(exc)) from exc
-    echo_report(report)
+    run_spotify_job(ingest_catalog, wanted, limit)

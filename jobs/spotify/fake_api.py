@@ -2,9 +2,10 @@
 
 It serves the endpoints the ingestion uses, from a deterministic in-memory catalogue: the token
 endpoint (client credentials), search by genre, several tracks / artists / audio features, and
-playlist items. Tests steer it: reject the credentials, revoke issued tokens, answer 403 on an
-endpoint (as audio features now do for new apps), return null audio features for some ids, or
-answer the next request under a path with 429 and ``Retry-After``. Every request is recorded.
+playlist items. Tests steer it: reject the credentials, revoke issued tokens or the whole app,
+answer 403 on an endpoint (as audio features now do for new apps), return null audio features
+for some ids, or answer the next request under a path with 429 and ``Retry-After``. Every
+request is recorded.
 """
 
 from __future__ import annotations
@@ -147,6 +148,7 @@ class FakeSpotify:
         self.base_url = ""
         self._tokens: set[str] = set()
         self._throttles: list[tuple[str, int]] = []
+        self._revoke_countdown: int | None = None
         self._lock = threading.Lock()
         routes = [Route("/api/token", self._token, methods=["POST"]),
                   Route("/v1/search", self._api(self._search)),
@@ -169,6 +171,28 @@ class FakeSpotify:
         """Invalidate every access token issued so far (the API then answers 401)."""
         with self._lock:
             self._tokens.clear()
+
+    def revoke_access(self, after: int = 0) -> None:
+        """After ``after`` more API requests, revoke the app: tokens answer 401, credentials are rejected."""
+        with self._lock:
+            self._revoke_countdown = after
+        if after == 0:
+            self._revoke_now()
+
+    def _revoke_now(self) -> None:
+        with self._lock:
+            self._revoke_countdown = None
+            self._tokens.clear()
+            self.reject_credentials = True
+
+    def _count_down_revocation(self) -> None:
+        with self._lock:
+            if self._revoke_countdown is None:
+                return
+            if self._revoke_countdown > 0:
+                self._revoke_countdown -= 1
+                return
+        self._revoke_now()
 
     def requests_to(self, path_prefix: str) -> list[RecordedRequest]:
         """The recorded requests whose path starts with ``path_prefix``, oldest first."""
@@ -206,6 +230,7 @@ class FakeSpotify:
 
     def _api(self, handler: Callable[[Request], JSONResponse]) -> Callable:
         async def endpoint(request: Request) -> JSONResponse:
+            self._count_down_revocation()
             retry_after = self._take_throttle(request.url.path)
             auth = request.headers.get("authorization", "")
             if retry_after is not None:
