@@ -322,6 +322,7 @@ class RunningFake:
     def stop(self) -> None:
         """Stop serving and wait for the thread to end."""
         self.server.should_exit = True
+        self.server.force_exit = True  # idle keep-alive connections need no graceful wait
         self.thread.join(timeout=10)
 
 
