@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import secrets
+from datetime import timedelta
 
 from sqlmodel import Session, select
 from strawberry import Info
@@ -44,3 +46,11 @@ async def require_viewer(info: Info) -> User:
     if user is None:
         raise Unauthenticated("Sign in to see this (Authorization: Bearer <token>)")
     return user
+
+
+def issue_token(session: Session, user_id: int, ttl: timedelta = timedelta(days=30)) -> str:
+    """A new opaque bearer token for ``user_id``; only its hash is stored."""
+    token = secrets.token_urlsafe(32)
+    session.add(AuthToken(user_id=user_id, token_hash=hashlib.sha256(token.encode()).hexdigest(),
+                          expires_at=utcnow() + ttl))
+    return token

@@ -26,16 +26,18 @@ from surprise.model_selection import KFold, cross_validate
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engines.base import TrainingData  # noqa: E402
-from engines.datasets import load_dataset, shared_data_dir  # noqa: E402
-from engines.evaluation import evaluate  # noqa: E402
-from engines.svd import SVDConfig, SVDEngine  # noqa: E402
+from engines.base import TrainingData
+from engines.datasets import load_dataset, shared_data_dir
+from engines.evaluation import evaluate
+from engines.svd import SVDConfig, SVDEngine
 
 FOLDS = 5
 PUBLISHED = {"rmse": 0.934, "mae": 0.737}  # surprise's benchmark table, SVD on ML-100K
 
 
-def fit_times(ratings, config: SVDConfig, seed: int) -> tuple[list[float], list[float], list[float]]:
+def fit_times(
+    ratings, config: SVDConfig, seed: int
+) -> tuple[list[float], list[float], list[float]]:
     """Per fold: engine fit, direct surprise (trainset + fit), and surprise's ``fit`` alone."""
     engine_s, direct_s, fit_only_s = [], [], []
     folds = np.random.default_rng(seed).permutation(len(ratings)) % FOLDS
@@ -46,7 +48,9 @@ def fit_times(ratings, config: SVDConfig, seed: int) -> tuple[list[float], list[
         SVDEngine(config).fit(TrainingData(ratings=train))
         engine_s.append(time.perf_counter() - started)
         started = time.perf_counter()
-        trainset = Dataset.load_from_df(train[["user_id", "item_id", "rating"]], reader).build_full_trainset()
+        trainset = Dataset.load_from_df(
+            train[["user_id", "item_id", "rating"]], reader
+        ).build_full_trainset()
         built = time.perf_counter()
         SVD(**config.surprise_params()).fit(trainset)
         direct_s.append(time.perf_counter() - started)
@@ -63,7 +67,9 @@ def main() -> None:
     dataset = load_dataset("movielens-100k", args.data)
     ratings = dataset.data.ratings
     config = SVDConfig(rating_scale=(1, 5))  # surprise's defaults and ML-100K's scale
-    surprise_data = Dataset.load_from_df(ratings[["user_id", "item_id", "rating"]], Reader(rating_scale=(1, 5)))
+    surprise_data = Dataset.load_from_df(
+        ratings[["user_id", "item_id", "rating"]], Reader(rating_scale=(1, 5))
+    )
     runs: dict[str, list[float]] = {}
     for seed in range(args.repeats):
         config.seed = seed
@@ -72,11 +78,14 @@ def main() -> None:
                                 cv=KFold(FOLDS, random_state=seed), n_jobs=1)  # fmt: skip
         engine_s, direct_s, fit_only_s = fit_times(ratings, config, seed)
         measured = {
-            "engine_rmse": ours["rmse"], "engine_mae": ours["mae"],
-            "surprise_rmse": float(np.mean(theirs["test_rmse"])), "surprise_mae": float(np.mean(theirs["test_mae"])),
-            "engine_fit_s": statistics.median(engine_s), "surprise_fit_s": statistics.median(direct_s),
+            "engine_rmse": ours["rmse"],
+            "engine_mae": ours["mae"],
+            "surprise_rmse": float(np.mean(theirs["test_rmse"])),
+            "surprise_mae": float(np.mean(theirs["test_mae"])),
+            "engine_fit_s": statistics.median(engine_s),
+            "surprise_fit_s": statistics.median(direct_s),
             "surprise_fit_only_s": statistics.median(fit_only_s),
-        }  # fmt: skip
+        }
         print(json.dumps({"seed": seed} | measured), flush=True)
         for key, value in measured.items():
             runs.setdefault(key, []).append(value)

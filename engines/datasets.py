@@ -46,7 +46,7 @@ class LoadedDataset:
 
 
 def shared_data_dir() -> Path:
-    """Folder of the shared real datasets: ``$HZ45_DATA_DIR`` or ``../shared/data`` from the repo."""
+    """The shared real datasets: ``$HZ45_DATA_DIR``, else ``../shared/data`` from the repo."""
     env = os.environ.get("HZ45_DATA_DIR")
     if env:
         return Path(env)
@@ -60,9 +60,9 @@ def _read_sep(path: Path, sep: str, names: list[str], **kwargs) -> pd.DataFrame:
     """
     if sep == "::":
         columns = list(range(0, 2 * len(names), 2))
-        return pd.read_csv(path, sep=":", header=None, usecols=columns, names=None, **kwargs).set_axis(
-            names, axis=1
-        )
+        return pd.read_csv(
+            path, sep=":", header=None, usecols=columns, names=None, **kwargs
+        ).set_axis(names, axis=1)
     return pd.read_csv(path, sep=sep, header=None, names=names, **kwargs)
 
 
@@ -93,14 +93,16 @@ def load_movielens_100k(path: str | Path) -> LoadedDataset:
         raw = _read_sep(path / "u.user", "|", ["user_id", "age", "gender", "occupation", "zip"])
         data.users = _users(raw["user_id"], raw["age"] // 10 * 10, raw["gender"])
     if (path / "u.item").exists():
-        genre_names = ["unknown", "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime",
-                       "Documentary", "Drama", "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery",
-                       "Romance", "Sci-Fi", "Thriller", "War", "Western"]  # fmt: skip
+        genre_names = ["unknown", "Action", "Adventure", "Animation", "Children's", "Comedy",
+                       "Crime", "Documentary", "Drama", "Fantasy", "Film-Noir", "Horror", "Musical",
+                       "Mystery", "Romance", "Sci-Fi", "Thriller", "War", "Western"]  # fmt: skip
         names = ["item_id", "title", "release", "video", "url", *genre_names]
         raw = pd.read_csv(path / "u.item", sep="|", header=None, names=names, encoding="latin-1")
         flags = raw[genre_names].to_numpy(dtype=bool)
-        genres = [tuple(g for g, flag in zip(genre_names, row) if flag) for row in flags]
-        data.items = pd.DataFrame({"item_id": raw["item_id"], "title": raw["title"], "genres": genres})
+        genres = [tuple(np.asarray(genre_names, dtype=object)[row]) for row in flags]
+        data.items = pd.DataFrame(
+            {"item_id": raw["item_id"], "title": raw["title"], "genres": genres}
+        )
     else:
         data.items = pd.DataFrame({"item_id": np.unique(ratings["item_id"])})
     return LoadedDataset("movielens-100k", data)
@@ -109,7 +111,9 @@ def load_movielens_100k(path: str | Path) -> LoadedDataset:
 def _ml1m_pairs(path: Path) -> tuple[pd.DataFrame | None, np.ndarray, np.ndarray]:
     """``(ratings or None, user ids, movie ids)`` from ``ratings.dat`` or the pairs file."""
     if (path / "ratings.dat").exists():
-        ratings = _read_sep(path / "ratings.dat", "::", ["user_id", "item_id", "rating", "timestamp"])
+        ratings = _read_sep(
+            path / "ratings.dat", "::", ["user_id", "item_id", "rating", "timestamp"]
+        )
         ratings["rating"] = ratings["rating"].astype("float64")
         return ratings, ratings["user_id"].to_numpy(), ratings["item_id"].to_numpy()
     pairs = _read_sep(path / "user_movie_pairs.dat", "::", ["user_id", "item_id"], dtype="int64")
@@ -118,7 +122,9 @@ def _ml1m_pairs(path: Path) -> tuple[pd.DataFrame | None, np.ndarray, np.ndarray
 
 def _ml1m_side(path: Path, data: TrainingData, item_ids: np.ndarray) -> None:
     if (path / "users.dat").exists():
-        raw = _read_sep(path / "users.dat", "::", ["user_id", "gender", "age", "occupation", "zip"], dtype=str)
+        raw = _read_sep(
+            path / "users.dat", "::", ["user_id", "gender", "age", "occupation", "zip"], dtype=str
+        )
         ages = raw["age"].astype(int).map(ML1M_AGE_GROUPS)
         data.users = _users(raw["user_id"], ages, raw["gender"])
     if (path / "movies.dat").exists():
@@ -134,7 +140,11 @@ def load_movielens_1m(path: str | Path) -> LoadedDataset:
     """MovieLens 1M: ``ratings.dat`` if present, else ``user_movie_pairs.dat`` as implicit plays."""
     path = Path(path)
     ratings, users, items = _ml1m_pairs(path)
-    data = TrainingData(ratings=ratings) if ratings is not None else TrainingData(plays=_plays(users, items))
+    data = (
+        TrainingData(ratings=ratings)
+        if ratings is not None
+        else TrainingData(plays=_plays(users, items))
+    )
     _ml1m_side(path, data, items)
     return LoadedDataset("movielens-1m", data)
 
@@ -163,8 +173,10 @@ def load_ncf_ml_1m(path: str | Path) -> LoadedDataset:
 
 
 def load_lastfm_hetrec(path: str | Path) -> LoadedDataset:
-    """Last.fm HetRec 2011 ``user_artists.dat``: one play row per (user, artist), with ``weight``."""
-    raw = pd.read_csv(Path(path) / "user_artists.dat", sep="\t", header=0, names=["user_id", "item_id", "weight"])
+    """Last.fm HetRec 2011 ``user_artists.dat``: a play row per (user, artist), with ``weight``."""
+    raw = pd.read_csv(
+        Path(path) / "user_artists.dat", sep="\t", header=0, names=["user_id", "item_id", "weight"]
+    )
     plays = _plays(raw["user_id"].to_numpy(), raw["item_id"].to_numpy())
     plays["weight"] = raw["weight"].to_numpy(dtype=np.int64)
     items = pd.DataFrame({"item_id": np.unique(plays["item_id"])})
@@ -212,7 +224,9 @@ def load_dataset(kind: str, path: str | Path) -> LoadedDataset:
     try:
         loader = LOADERS[kind]
     except KeyError:
-        raise ValueError(f"unknown dataset kind {kind!r}; expected one of {sorted(LOADERS)}") from None
+        raise ValueError(
+            f"unknown dataset kind {kind!r}; expected one of {sorted(LOADERS)}"
+        ) from None
     if not Path(path).exists():
         raise FileNotFoundError(f"{kind}: no such path {path}")
     return loader(path)

@@ -62,7 +62,9 @@ class Mix:
             if not finite.any():
                 continue
             low, high = scores[finite].min(), scores[finite].max()
-            normalised = (scores[finite] - low) / (high - low) if high > low else np.ones(finite.sum())
+            normalised = (
+                (scores[finite] - low) / (high - low) if high > low else np.ones(finite.sum())
+            )
             total[finite] += weight * normalised
             scored |= finite
         total[~scored] = np.nan
@@ -73,7 +75,9 @@ def rank_metrics(ranks: np.ndarray, k: int) -> tuple[float, float]:
     """``(HR@k, NDCG@k)`` from 0-based ranks of the held-out item (rank r+1 scores 1/log2(r+2))."""
     ranks = np.asarray(ranks)
     if not len(ranks):
-        raise ValueError("no held-out user to rank (each needs 2+ interactions and enough unseen items)")
+        raise ValueError(
+            "no held-out user to rank (each needs 2+ interactions and enough unseen items)"
+        )
     hits = ranks < k
     gains = np.where(hits, 1.0 / np.log2(ranks + 2.0), 0.0)
     return float(hits.mean()), float(gains.mean())
@@ -112,18 +116,23 @@ def _train_without(data: TrainingData, users: np.ndarray, items: np.ndarray) -> 
     )
 
 
-def leave_one_out(data: TrainingData, n_negatives: int = 99, seed: int = 0) -> tuple[TrainingData, HeldOut]:
+def leave_one_out(
+    data: TrainingData, n_negatives: int = 99, seed: int = 0
+) -> tuple[TrainingData, HeldOut]:
     """Hold out each user's last interaction (ties broken at random) with sampled negatives.
 
     Negatives are drawn without replacement, with ``seed``, among the items (interacted with
-    by anyone, or listed in ``data.items``) the user never interacted with. Users with a single interaction, or too few unseen items, stay in training.
+    by anyone, or listed in ``data.items``) the user never interacted with. Users with a single
+    interaction, or too few unseen items, stay in training.
     """
     rng = np.random.default_rng(seed)
     pairs = interactions(data)
     pairs = pairs.assign(_tie=rng.random(len(pairs))).sort_values(["user_id", "timestamp", "_tie"])
     counts = pairs.groupby("user_id", sort=False)["item_id"].transform("size")
     last = pairs.loc[(counts > 1) & ~pairs.duplicated("user_id", keep="last")]
-    all_items = np.union1d(pairs["item_id"].to_numpy(), data.items["item_id"].to_numpy()).astype(np.int64)
+    all_items = np.union1d(pairs["item_id"].to_numpy(), data.items["item_id"].to_numpy()).astype(
+        np.int64
+    )
     seen = pairs.groupby("user_id", sort=False)["item_id"].agg(np.asarray)
     user_ids, positives, negatives = [], [], []
     for user, positive in zip(last["user_id"].to_numpy(), last["item_id"].to_numpy(), strict=True):
@@ -148,19 +157,25 @@ def context_builder(data: TrainingData) -> Callable[[int], UserContext]:
         age = None if pd.isna(row.age_group) else int(row.age_group)
         gender = None if pd.isna(row.gender) else row.gender
         demographics[int(row.user_id)] = (age, gender)
-    pairs = interactions(data).sort_values(["user_id", "timestamp"], ascending=[True, False], kind="stable")
+    pairs = interactions(data).sort_values(
+        ["user_id", "timestamp"], ascending=[True, False], kind="stable"
+    )
     recent = pairs.groupby("user_id", sort=False).head(RECENT_ITEMS)
     recent_items = recent.groupby("user_id", sort=False)["item_id"].agg(tuple).to_dict()
 
     def build(user_id: int) -> UserContext:
         age, gender = demographics.get(int(user_id), (None, None))
         recent_ids = tuple(int(i) for i in recent_items.get(user_id, ()))
-        return UserContext(user_id=int(user_id), age_group=age, gender=gender, recent_item_ids=recent_ids)
+        return UserContext(
+            user_id=int(user_id), age_group=age, gender=gender, recent_item_ids=recent_ids
+        )
 
     return build
 
 
-def hit_ratio_ndcg(model: Scorer, held_out: HeldOut, contexts: Callable[[int], UserContext], k: int) -> tuple[float, float]:
+def hit_ratio_ndcg(
+    model: Scorer, held_out: HeldOut, contexts: Callable[[int], UserContext], k: int
+) -> tuple[float, float]:
     """HR@k and NDCG@k of a fitted model: one ``score`` call per user on its 1 + N candidates."""
     candidates = np.column_stack([held_out.positives, held_out.negatives])
     ranks = np.empty(len(candidates), dtype=np.int64)
@@ -181,13 +196,17 @@ def kfold_rating(
     if len(ratings) < folds:
         raise ValueError("rmse needs explicit ratings (at least one per fold)")
     fold_of_row = np.empty(len(ratings), dtype=np.int64)
-    fold_of_row[np.random.default_rng(seed).permutation(len(ratings))] = np.arange(len(ratings)) % folds
+    fold_of_row[np.random.default_rng(seed).permutation(len(ratings))] = (
+        np.arange(len(ratings)) % folds
+    )
     errors, train_seconds, eval_seconds = [], 0.0, 0.0
     for fold in range(folds):
         test = ratings.loc[fold_of_row == fold]
         train = TrainingData(
             ratings=ratings.loc[fold_of_row != fold].reset_index(drop=True),
-            plays=_without_pairs(data.plays, test["user_id"].to_numpy(), test["item_id"].to_numpy()),
+            plays=_without_pairs(
+                data.plays, test["user_id"].to_numpy(), test["item_id"].to_numpy()
+            ),
             users=data.users,
             items=data.items,
         )
@@ -207,10 +226,17 @@ def kfold_rating(
         errors.append(predicted - test["rating"].to_numpy())
         eval_seconds += time.perf_counter() - started
     error = np.concatenate(errors)
-    return float(np.sqrt(np.mean(error**2))), float(np.mean(np.abs(error))), train_seconds, eval_seconds
+    return (
+        float(np.sqrt(np.mean(error**2))),
+        float(np.mean(np.abs(error))),
+        train_seconds,
+        eval_seconds,
+    )
 
 
-def genre_coherence(model: Any, data: TrainingData, k: int = 10, n_seeds: int = 1000, seed: int = 0) -> float:
+def genre_coherence(
+    model: Any, data: TrainingData, k: int = 10, n_seeds: int = 1000, seed: int = 0
+) -> float:
     """Mean share of each seed item's ``k`` most similar items that share one of its genres.
 
     ``model`` is fitted and has ``similar_items``; ``data.items`` has ``genres`` (tuples) or
@@ -245,14 +271,23 @@ def evaluate(
     is_instance = hasattr(model, "fit") and not isinstance(model, type)
     make: ScorerFactory = (lambda: model) if is_instance else model
     result: dict[str, Any] = {
-        "name": name or getattr(model, "name", None) or getattr(model, "__name__", type(model).__name__),
+        "name": name
+        or getattr(model, "name", None)
+        or getattr(model, "__name__", type(model).__name__),
         "dataset": dataset.kind,
         "metric": metric,
-        **dict.fromkeys(("rmse", "mae", "hr", "ndcg", "genre", "k", "train_seconds", "eval_seconds")),
+        **dict.fromkeys(
+            ("rmse", "mae", "hr", "ndcg", "genre", "k", "train_seconds", "eval_seconds")
+        ),
     }
     if metric == "rmse":
         rmse, mae, train_seconds, eval_seconds = kfold_rating(make, dataset.data, folds, seed)
-        return result | {"rmse": rmse, "mae": mae, "train_seconds": train_seconds, "eval_seconds": eval_seconds}
+        return result | {
+            "rmse": rmse,
+            "mae": mae,
+            "train_seconds": train_seconds,
+            "eval_seconds": eval_seconds,
+        }
     if metric not in ("hr", "genre"):
         raise ValueError(f"unknown metric {metric!r}; expected rmse, hr or genre")
     if metric == "hr" and dataset.held_out is not None:

@@ -56,7 +56,9 @@ def rating_frame(data: TrainingData, config: SVDConfig) -> pd.DataFrame:
     if not (config.use_plays_as_implicit and len(data.plays)):
         return ratings.reset_index(drop=True)
     pairs = data.plays[["user_id", "item_id"]].drop_duplicates()
-    merged = pairs.merge(ratings[["user_id", "item_id"]].drop_duplicates(), how="left", indicator=True)
+    merged = pairs.merge(
+        ratings[["user_id", "item_id"]].drop_duplicates(), how="left", indicator=True
+    )
     implicit = merged.loc[merged["_merge"] == "left_only", ["user_id", "item_id"]]
     implicit = implicit.assign(rating=float(config.implicit_rating))
     return pd.concat([ratings, implicit], ignore_index=True)
@@ -64,7 +66,9 @@ def rating_frame(data: TrainingData, config: SVDConfig) -> pd.DataFrame:
 
 def surprise_dataset(frame: pd.DataFrame, config: SVDConfig) -> Dataset:
     """A surprise ``Dataset`` over ``user_id, item_id, rating`` rows."""
-    return Dataset.load_from_df(frame[["user_id", "item_id", "rating"]], Reader(rating_scale=config.rating_scale))
+    return Dataset.load_from_df(
+        frame[["user_id", "item_id", "rating"]], Reader(rating_scale=config.rating_scale)
+    )
 
 
 class SVDEngine(Engine):

@@ -124,7 +124,8 @@ def _track_records(sp: Spotify, tracks: Sequence[dict],
     features = fetch_audio_features(sp, [t["id"] for t in tracks]) if tracks else {}
     records = []
     for track in tracks:
-        track_artists = [_artist_record(a, artists.get(a["id"])) for a in track.get("artists", ()) if a.get("id")]
+        track_artists = [_artist_record(a, artists.get(a["id"]))
+                         for a in track.get("artists", ()) if a.get("id")]
         audio = _audio_features(features.get(track["id"]))
         album = track.get("album") or {}
         records.append(TrackRecord(
@@ -176,7 +177,8 @@ def _merge_stored(engine: Engine, records: list[TrackRecord]) -> None:
         for chunk in _chunks([r.spotify_id for r in records]):
             rows = conn.execute(
                 sa.select(Track.spotify_id, Genre.name)
-                .join(TrackGenre, TrackGenre.track_id == Track.id).join(Genre, Genre.id == TrackGenre.genre_id)
+                .join(TrackGenre, TrackGenre.track_id == Track.id)
+                .join(Genre, Genre.id == TrackGenre.genre_id)
                 .where(Track.spotify_id.in_(chunk))
                 .order_by(Track.spotify_id, TrackGenre.is_primary.desc(), Genre.name))
             for spotify_id, name in rows:

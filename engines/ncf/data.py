@@ -44,14 +44,21 @@ def index_data(data: TrainingData, objective: str) -> IndexedData:
     if objective == "rating":
         frame = data.ratings[["user_id", "item_id", "rating", "timestamp"]]
     else:
-        pairs = pd.concat([data.ratings[["user_id", "item_id", "timestamp"]], data.plays[["user_id", "item_id", "timestamp"]]])
+        pairs = pd.concat(
+            [
+                data.ratings[["user_id", "item_id", "timestamp"]],
+                data.plays[["user_id", "item_id", "timestamp"]],
+            ]
+        )
         frame = pairs.groupby(["user_id", "item_id"], as_index=False, sort=False)["timestamp"].max()
         frame["rating"] = 1.0
     if not len(frame):
         raise ValueError(f"ncf ({objective}) has no interactions to train on")
     users = pd.Index(np.unique(frame["user_id"].to_numpy()))
     # Catalog items nobody interacted with yet still get an embedding (trained as negatives).
-    items = pd.Index(np.union1d(frame["item_id"].to_numpy(), data.items["item_id"].to_numpy()).astype(np.int64))
+    items = pd.Index(
+        np.union1d(frame["item_id"].to_numpy(), data.items["item_id"].to_numpy()).astype(np.int64)
+    )
     demographics = data.users.drop_duplicates("user_id").set_index("user_id").reindex(users)
     age_groups = np.unique(data.users["age_group"].dropna().to_numpy(dtype=np.int64))
     ages = demographics["age_group"].to_numpy(dtype=np.float64)
@@ -70,7 +77,9 @@ def index_data(data: TrainingData, objective: str) -> IndexedData:
     )
 
 
-def sample_negatives(users: np.ndarray, n_items: int, seen_keys: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def sample_negatives(
+    users: np.ndarray, n_items: int, seen_keys: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
     """One uniformly drawn item per entry of ``users`` that the user never interacted with."""
     items = rng.integers(0, n_items, size=len(users))
     todo = np.arange(len(users))
@@ -88,8 +97,19 @@ def sample_negatives(users: np.ndarray, n_items: int, seen_keys: np.ndarray, rng
 class EpochBatches(IterableDataset):
     """Shuffled batches of tensors; ``make_epoch(rng)`` builds each epoch's arrays anew."""
 
-    def __init__(self, make_epoch: Callable[[np.random.Generator], tuple[np.ndarray, ...]], n_rows: int, batch_size: int, seed: int) -> None:
-        self.make_epoch, self.n_rows, self.batch_size, self.seed = make_epoch, n_rows, batch_size, seed
+    def __init__(
+        self,
+        make_epoch: Callable[[np.random.Generator], tuple[np.ndarray, ...]],
+        n_rows: int,
+        batch_size: int,
+        seed: int,
+    ) -> None:
+        self.make_epoch, self.n_rows, self.batch_size, self.seed = (
+            make_epoch,
+            n_rows,
+            batch_size,
+            seed,
+        )
         self.epoch = 0
 
     def __len__(self) -> int:
@@ -118,7 +138,12 @@ class NCFDataModule(pl.LightningDataModule):
                  val_users: int, val_fraction: float, seed: int) -> None:  # fmt: skip
         super().__init__()
         self.indexed, self.objective, self.batch_size = indexed, objective, batch_size
-        self.num_negatives, self.val_users, self.val_fraction, self.seed = num_negatives, val_users, val_fraction, seed
+        self.num_negatives, self.val_users, self.val_fraction, self.seed = (
+            num_negatives,
+            val_users,
+            val_fraction,
+            seed,
+        )
         self.train_rows: np.ndarray | None = None
         self.val_tensors: tuple[torch.Tensor, ...] = ()
 
@@ -137,7 +162,9 @@ class NCFDataModule(pl.LightningDataModule):
             val = rng.random(n) < self.val_fraction if n > 1 else np.zeros(n, dtype=bool)
             self.train_rows = np.flatnonzero(~val)
             d = self.indexed
-            self.val_tensors = tuple(torch.from_numpy(a[val]) for a in (d.pair_users, d.pair_items, d.targets))
+            self.val_tensors = tuple(
+                torch.from_numpy(a[val]) for a in (d.pair_users, d.pair_items, d.targets)
+            )
         else:
             self._split_leave_one_out(rng)
 
@@ -152,15 +179,24 @@ class NCFDataModule(pl.LightningDataModule):
         keep[last] = False
         self.train_rows = np.flatnonzero(keep)
         users = d.pair_users[last]
-        negatives = sample_negatives(np.repeat(users, VAL_NEGATIVES), len(d.items), d.seen_keys(), rng)
-        candidates = np.column_stack([d.pair_items[last], negatives.reshape(len(last), VAL_NEGATIVES)])
+        negatives = sample_negatives(
+            np.repeat(users, VAL_NEGATIVES), len(d.items), d.seen_keys(), rng
+        )
+        candidates = np.column_stack(
+            [d.pair_items[last], negatives.reshape(len(last), VAL_NEGATIVES)]
+        )
         self.val_tensors = (torch.from_numpy(users), torch.from_numpy(candidates))
 
     def train_dataloader(self) -> DataLoader:
         d, rows = self.indexed, self.train_rows
         users, items, targets = d.pair_users[rows], d.pair_items[rows], d.targets[rows]
         if self.objective == "rating" or self.num_negatives == 0:
-            return DataLoader(EpochBatches(lambda rng: (users, items, targets), len(rows), self.batch_size, self.seed), batch_size=None)
+            return DataLoader(
+                EpochBatches(
+                    lambda rng: (users, items, targets), len(rows), self.batch_size, self.seed
+                ),
+                batch_size=None,
+            )
         seen = d.seen_keys()
         neg_users = np.repeat(users, self.num_negatives)
         labels = np.r_[np.ones(len(rows)), np.zeros(len(neg_users))].astype(np.float32)
@@ -169,7 +205,9 @@ class NCFDataModule(pl.LightningDataModule):
             negatives = sample_negatives(neg_users, len(d.items), seen, rng)
             return np.r_[users, neg_users], np.r_[items, negatives], labels
 
-        return DataLoader(EpochBatches(make_epoch, len(labels), self.batch_size, self.seed), batch_size=None)
+        return DataLoader(
+            EpochBatches(make_epoch, len(labels), self.batch_size, self.seed), batch_size=None
+        )
 
     def val_dataloader(self) -> DataLoader:
         batch = 4096 if self.objective == "rating" else 512

@@ -33,7 +33,8 @@ class NCFConfig(EngineConfig):
     ``objective`` is ``implicit`` (BCE with ``num_negatives`` sampled negatives per positive)
     or ``rating`` (MSE). Early stopping watches validation NDCG@10 (implicit, on up to
     ``val_users`` held-out users) or RMSE (rating, on ``val_fraction`` of the ratings).
-    ``demo_dim=0`` turns the age-group/gender embeddings off.
+    ``lr_decay`` multiplies the learning rate after every epoch; ``dropout`` applies before
+    each MLP layer. ``demo_dim=0`` turns the age-group/gender embeddings off.
     """
 
     objective: str = "implicit"
@@ -43,6 +44,8 @@ class NCFConfig(EngineConfig):
     layers: tuple[int, ...] = (64, 32, 16)
     lr: float = 1e-3
     weight_decay: float = 0.0
+    lr_decay: float = 1.0
+    dropout: float = 0.0
     batch_size: int = 1024
     epochs: int = 20
     num_negatives: int = 4
@@ -110,8 +113,14 @@ class NCFEngine(Engine):
         datamodule = NCFDataModule(indexed, cfg.objective, cfg.batch_size, cfg.num_negatives,
                                    cfg.val_users, cfg.val_fraction, cfg.seed)  # fmt: skip
         datamodule.setup("fit")
-        rating_mean = float(indexed.targets[datamodule.train_rows].mean()) if cfg.objective == "rating" else 0.0
-        module = self._new_module(len(indexed.users), len(indexed.items), indexed.n_age_groups, rating_mean)
+        rating_mean = (
+            float(indexed.targets[datamodule.train_rows].mean())
+            if cfg.objective == "rating"
+            else 0.0
+        )
+        module = self._new_module(
+            len(indexed.users), len(indexed.items), indexed.n_age_groups, rating_mean
+        )
         module.set_demographics(indexed.user_age, indexed.user_gender)
         monitor, mode = ("val_ndcg", "max") if cfg.objective == "implicit" else ("val_rmse", "min")
         keep_best = _KeepBest(monitor, mode)
@@ -141,7 +150,9 @@ class NCFEngine(Engine):
         items = self._items.get_indexer(np.asarray(item_ids))
         known = items >= 0
         with torch.inference_mode():
-            predicted = self.module(torch.tensor(user), torch.from_numpy(items[known])).double().numpy()
+            predicted = (
+                self.module(torch.tensor(user), torch.from_numpy(items[known])).double().numpy()
+            )
         if self.config.objective == "rating":
             predicted = np.clip(predicted, *self.config.rating_scale)
         scores[known] = predicted
@@ -152,7 +163,7 @@ class NCFEngine(Engine):
         return self._items.to_numpy(dtype=np.int64)
 
     def candidates(self, context: UserContext) -> np.ndarray:
-        """Items the user has not interacted with (none for an unknown user: it cannot be scored)."""
+        """Items the user has not interacted with (none for an unknown user: it has no score)."""
         user = self._user_index(context)
         if user < 0:
             return np.empty(0, dtype=np.int64)
@@ -185,7 +196,7 @@ class NCFEngine(Engine):
             with warnings.catch_warnings():  # a foreign pickle makes torch warn before failing
                 warnings.simplefilter("ignore")
                 payload = torch.load(io.BytesIO(blob), map_location="cpu", weights_only=True)
-        except Exception as exc:  # noqa: BLE001 - any unreadable blob is "not an artifact"
+        except Exception as exc:
             raise TypeError(f"not an ncf artifact: {exc}") from exc
         if not isinstance(payload, dict) or payload.get("format") != ARTIFACT_FORMAT:
             raise TypeError("not an ncf artifact (or an unsupported format version)")
@@ -194,16 +205,22 @@ class NCFEngine(Engine):
         module = engine._new_module(len(users), len(items), payload["n_age_groups"], 0.0)
         module.load_state_dict(payload["state_dict"])
         indptr, indices = payload["seen_indptr"].numpy(), payload["seen_indices"].numpy()
-        seen = sparse.csr_matrix((np.ones(len(indices), dtype=np.int8), indices, indptr), shape=(len(users), len(items)))
+        seen = sparse.csr_matrix(
+            (np.ones(len(indices), dtype=np.int8), indices, indptr), shape=(len(users), len(items))
+        )
         engine._set_model(module, users, items, seen)
         engine.metrics = dict(payload["metrics"])
         return engine
 
-    def _new_module(self, n_users: int, n_items: int, n_age_groups: int, rating_mean: float) -> NeuMF:
+    def _new_module(
+        self, n_users: int, n_items: int, n_age_groups: int, rating_mean: float
+    ) -> NeuMF:
         cfg = self.config
-        return NeuMF(n_users, n_items, n_age_groups, N_GENDERS, gmf_dim=cfg.gmf_dim, mlp_dim=cfg.mlp_dim,
-                     demo_dim=cfg.demo_dim, layers=cfg.layers, objective=cfg.objective, lr=cfg.lr,
-                     weight_decay=cfg.weight_decay, rating_mean=rating_mean)  # fmt: skip
+        return NeuMF(n_users, n_items, n_age_groups, N_GENDERS, gmf_dim=cfg.gmf_dim,
+                     mlp_dim=cfg.mlp_dim, demo_dim=cfg.demo_dim, layers=cfg.layers,
+                     objective=cfg.objective, lr=cfg.lr,
+                     weight_decay=cfg.weight_decay, lr_decay=cfg.lr_decay, dropout=cfg.dropout,
+                     rating_mean=rating_mean)  # fmt: skip
 
     @staticmethod
     def _seen_matrix(indexed: IndexedData) -> sparse.csr_matrix:
@@ -211,7 +228,9 @@ class NCFEngine(Engine):
         shape = (len(indexed.users), len(indexed.items))
         return sparse.csr_matrix((ones, (indexed.pair_users, indexed.pair_items)), shape=shape)
 
-    def _set_model(self, module: NeuMF, users: pd.Index, items: pd.Index, seen: sparse.csr_matrix) -> None:
+    def _set_model(
+        self, module: NeuMF, users: pd.Index, items: pd.Index, seen: sparse.csr_matrix
+    ) -> None:
         self.module = module.cpu().eval()
         self._users, self._items, self._seen = users, items, seen
         self.fitted = True

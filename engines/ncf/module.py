@@ -8,6 +8,7 @@ negatives, validated by leave-one-out HR/NDCG. ``rating`` objective: a predicted
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import lightning.pytorch as pl
@@ -33,15 +34,29 @@ class NeuMF(pl.LightningModule):
         objective: str = "implicit",
         lr: float = 1e-3,
         weight_decay: float = 0.0,
+        lr_decay: float = 1.0,
+        dropout: float = 0.0,
         rating_mean: float = 0.0,
         val_k: int = 10,
     ) -> None:
         super().__init__()
         if objective not in ("implicit", "rating"):
             raise ValueError(f"unknown objective {objective!r}; expected implicit or rating")
-        self.objective, self.lr, self.weight_decay, self.val_k = objective, lr, weight_decay, val_k
-        self.user_gmf, self.item_gmf = nn.Embedding(n_users, gmf_dim), nn.Embedding(n_items, gmf_dim)
-        self.user_mlp, self.item_mlp = nn.Embedding(n_users, mlp_dim), nn.Embedding(n_items, mlp_dim)
+        self.objective, self.lr, self.weight_decay, self.lr_decay = (
+            objective,
+            lr,
+            weight_decay,
+            lr_decay,
+        )
+        self.val_k = val_k
+        self.user_gmf, self.item_gmf = (
+            nn.Embedding(n_users, gmf_dim),
+            nn.Embedding(n_items, gmf_dim),
+        )
+        self.user_mlp, self.item_mlp = (
+            nn.Embedding(n_users, mlp_dim),
+            nn.Embedding(n_items, mlp_dim),
+        )
         self.age = nn.Embedding(n_age_groups, demo_dim) if demo_dim else None
         self.gender = nn.Embedding(n_genders, demo_dim) if demo_dim else None
         # Demographics per user index travel with the weights, so scoring needs only the ids.
@@ -50,7 +65,8 @@ class NeuMF(pl.LightningModule):
         self.register_buffer("rating_mean", torch.tensor(float(rating_mean)))
         sizes = [2 * mlp_dim + (2 * demo_dim if demo_dim else 0), *layers]
         tower: list[nn.Module] = []
-        for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
+        for n_in, n_out in itertools.pairwise(sizes):
+            tower += [nn.Dropout(dropout)] if dropout else []
             tower += [nn.Linear(n_in, n_out), nn.ReLU()]
         self.mlp = nn.Sequential(*tower)
         self.output = nn.Linear(gmf_dim + sizes[-1], 1)
@@ -58,7 +74,14 @@ class NeuMF(pl.LightningModule):
         self._val_outputs: list[torch.Tensor] = []
 
     def _init_weights(self) -> None:
-        for embedding in (self.user_gmf, self.item_gmf, self.user_mlp, self.item_mlp, self.age, self.gender):
+        for embedding in (
+            self.user_gmf,
+            self.item_gmf,
+            self.user_mlp,
+            self.item_mlp,
+            self.age,
+            self.gender,
+        ):
             if embedding is not None:
                 nn.init.normal_(embedding.weight, std=0.01)
         for layer in self.mlp:
@@ -115,5 +138,7 @@ class NeuMF(pl.LightningModule):
             self.log("val_rmse", values.square().mean().sqrt())
             self.log("val_mae", values.abs().mean())
 
-    def configure_optimizers(self) -> torch.optim.Optimizer:
-        return torch.optim.Adam(self.parameters(), lr=self.lr, weight_decay=self.weight_decay)
+    def configure_optimizers(self) -> dict:
+        optimizer = torch.optim.Adam(self.parameters(), lr=self.lr, weight_decay=self.weight_decay)
+        schedule = torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=self.lr_decay)
+        return {"optimizer": optimizer, "lr_scheduler": schedule}

@@ -2,15 +2,20 @@
 
 import click
 import uvicorn
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from api.app import create_app
 from api.db import normalise_url
 from api.migrations import upgrade
 from api.model_store import active_versions
+from api.models import User
+from api.viewer import issue_token
 from hz45.commands.common import load
 from jobs.demo_data import database_is_empty, seed_demo
 from jobs.retrain import train_engines
+
+DEMO_LISTENER = "listener0001"
+DEMO_NCF = {"epochs": 6, "batch_size": 2048}
 
 
 @click.command("demo")
@@ -30,9 +35,18 @@ def command(host: str, port: int) -> None:
     with Session(engine) as session:
         trained = active_versions(session)
     if not trained:
-        click.echo("training the recommenders (first start only) ...")
+        click.echo("training the recommenders (first start only, about a minute) ...")
+        # A lighter NCF than the production default keeps the first start short.
+        settings.recommenders.engines.setdefault("ncf", DEMO_NCF)
         for name, result in train_engines(settings=settings, db_engine=engine).items():
             click.echo(f"  {name}: {result['status']}")
+    with Session(engine) as session:
+        listener = session.exec(select(User).where(User.nickname == DEMO_LISTENER)).first()
+        token = issue_token(session, listener.id) if listener else None
+        session.commit()
     app = create_app(settings, engine=engine)
     click.echo(f"4.5Hz demo: open http://{host}:{port}/graphql")
+    if token:
+        click.echo(f"signed-in requests as {DEMO_LISTENER}: add the header "
+                   f'{{"Authorization": "Bearer {token}"}} and ask for {{ recommendations(k: 10) {{ mixId items {{ reason track {{ name }} }} }} }}')
     uvicorn.run(app, host=host, port=port)

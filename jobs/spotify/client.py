@@ -130,7 +130,8 @@ def _call(sp: Spotify, what: str, fn: Callable[..., Any], *args: Any, **kwargs: 
                 continue
             status, message = exc.http_status, _message(exc)
             if status == 401:
-                raise SpotifyAuthError(f"Spotify rejected the access token for {what} ({message})", 401) from exc
+                raise SpotifyAuthError(f"Spotify rejected the access token for {what} ({message})",
+                                       401) from exc
             if status == 404:
                 raise SpotifyNotFound(f"{what}: not found", 404) from exc
             if status == 429:
@@ -213,7 +214,8 @@ def playlist_tracks(sp: Spotify, playlist_id: str) -> list[dict]:
         page = _call(sp, what, sp.playlist_items, playlist_id, limit=PLAYLIST_PAGE_SIZE,
                      additional_types=("track",))
     except SpotifyError as exc:
-        if exc.status in (400, 404):  # 400: spotipy refused the id before asking
+        # 400: a malformed id (refused by spotipy or by the API); an auth failure is not that.
+        if exc.status in (400, 404) and not isinstance(exc, SpotifyAuthError):
             raise SpotifyNotFound(
                 f"Spotify playlist {playlist_id!r} not found (editorial playlists are not "
                 "served to apps created after November 2024)", exc.status) from exc

@@ -70,7 +70,8 @@ def build_catalog(tracks_per_genre: int = 12, chart_only_tracks: int = 20, seed:
         artist = {
             "id": fake_id("artist", n), "type": "artist", "uri": f"spotify:artist:{fake_id('artist', n)}",
             "name": f"{rng.choice(_WORDS)} {rng.choice(_WORDS)} {n}", "genres": genres,
-            "popularity": rng.randint(20, 95), "followers": {"href": None, "total": rng.randint(500, 9_000_000)},
+            "popularity": rng.randint(20, 95),
+            "followers": {"href": None, "total": rng.randint(500, 9_000_000)},
             "images": [],
         }
         catalog.artists[artist["id"]] = artist
@@ -83,8 +84,10 @@ def build_catalog(tracks_per_genre: int = 12, chart_only_tracks: int = 20, seed:
         catalog.tracks[track_id] = {
             "id": track_id, "type": "track", "uri": f"spotify:track:{track_id}", "is_local": False,
             "name": f"{rng.choice(_WORDS)} {rng.choice(_WORDS)}", "artists": simple,
-            "album": {"id": fake_id("album", n), "name": f"{rng.choice(_WORDS)} Album", "album_type": "single",
-                      "release_date": f"{rng.randint(1995, 2024)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+            "album": {"id": fake_id("album", n), "name": f"{rng.choice(_WORDS)} Album",
+                      "album_type": "single",
+                      "release_date": f"{rng.randint(1995, 2024)}-{rng.randint(1, 12):02d}-"
+                                      f"{rng.randint(1, 28):02d}",
                       "release_date_precision": "day", "artists": simple},
             "popularity": rng.randint(10, 100), "duration_ms": rng.randint(120_000, 300_000),
             "explicit": rng.random() < 0.1, "preview_url": None, "disc_number": 1, "track_number": 1,
@@ -92,7 +95,8 @@ def build_catalog(tracks_per_genre: int = 12, chart_only_tracks: int = 20, seed:
         catalog.audio_features[track_id] = {
             "id": track_id, "type": "audio_features", "uri": f"spotify:track:{track_id}",
             "danceability": round(rng.uniform(0.2, 0.95), 3), "energy": round(rng.uniform(0.1, 0.98), 3),
-            "key": rng.randint(0, 11), "loudness": round(rng.uniform(-14.0, -3.0), 2), "mode": rng.randint(0, 1),
+            "key": rng.randint(0, 11), "loudness": round(rng.uniform(-14.0, -3.0), 2),
+            "mode": rng.randint(0, 1),
             "speechiness": round(rng.uniform(0.02, 0.3), 3), "acousticness": round(rng.uniform(0.0, 0.9), 3),
             "instrumentalness": round(rng.uniform(0.0, 0.4), 3), "liveness": round(rng.uniform(0.05, 0.4), 3),
             "valence": round(rng.uniform(0.1, 0.9), 3), "tempo": round(rng.uniform(80.0, 160.0), 3),
@@ -140,16 +144,10 @@ class FakeSpotify:
                  client_secret: str = FAKE_CLIENT_SECRET, max_page_size: int = 50) -> None:
         self.catalog = catalog or build_catalog()
         self.client_id, self.client_secret = client_id, client_secret
-        self.max_page_size = max_page_size  # pages are never longer than this, whatever the limit
-        self.reject_credentials = False
-        self.forbidden: set[str] = set()  # endpoint names answering 403: "audio-features", "artists", "tracks"
-        self.null_features: set[str] = set()  # track ids whose audio features come back null
-        self.requests: list[RecordedRequest] = []
         self.base_url = ""
-        self._tokens: set[str] = set()
-        self._throttles: list[tuple[str, int]] = []
-        self._revoke_countdown: int | None = None
+        self._default_page_size = max_page_size
         self._lock = threading.Lock()
+        self.reset()
         routes = [Route("/api/token", self._token, methods=["POST"]),
                   Route("/v1/search", self._api(self._search)),
                   Route("/v1/playlists/{playlist_id}/items", self._api(self._playlist_items)),
@@ -161,6 +159,18 @@ class FakeSpotify:
         self.app = Starlette(routes=routes)
 
     # -- steering ---------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Forget issued tokens and recorded requests, and undo every steering setting."""
+        with self._lock:
+            self.max_page_size = self._default_page_size  # pages are never longer, whatever the limit
+            self.reject_credentials = False
+            self.forbidden: set[str] = set()  # endpoints answering 403: "audio-features", "artists", "tracks"
+            self.null_features: set[str] = set()  # track ids whose audio features come back null
+            self.requests: list[RecordedRequest] = []
+            self._tokens: set[str] = set()
+            self._throttles: list[tuple[str, int]] = []
+            self._revoke_countdown: int | None = None
 
     def throttle(self, path_prefix: str, retry_after: int = 1) -> None:
         """Answer the next request whose path starts with ``path_prefix`` with 429."""
@@ -272,11 +282,12 @@ class FakeSpotify:
             raise ValueError("Invalid limit or offset")
         size = min(limit, self.max_page_size)
         following = offset + size < len(ids)
+        previous = max(0, offset - size)
         return {
             "href": str(request.url), "items": [item(i) for i in ids[offset:offset + size]],
             "limit": size, "offset": offset, "total": len(ids),
             "next": str(request.url.include_query_params(offset=offset + size)) if following else None,
-            "previous": str(request.url.include_query_params(offset=max(0, offset - size))) if offset else None,
+            "previous": str(request.url.include_query_params(offset=previous)) if offset else None,
         }
 
     def _search(self, request: Request) -> JSONResponse:
@@ -363,3 +374,13 @@ def start_for_demo() -> tuple[RunningFake, dict[str, str]]:
     """
     running = start_fake_spotify()
     return running, running.fake.settings_overrides()
+
+
+if __name__ == "__main__":  # python -m jobs.spotify.fake_api: serve until Ctrl-C
+    demo, overrides = start_for_demo()
+    for key, value in overrides.items():
+        print(f"export HZ45_SPOTIFY__{key.upper()}={value}", flush=True)
+    try:
+        demo.thread.join()
+    except KeyboardInterrupt:
+        demo.stop()

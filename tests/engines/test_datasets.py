@@ -20,13 +20,19 @@ def test_movielens_100k(tmp_path):
     write(tmp_path / "u.data", "1\t10\t4\t881250949\n2\t10\t1\t881250950\n1\t11\t5\t881250951\n")
     write(tmp_path / "u.user", "1|24|M|technician|85711\n2|53|F|other|94043\n")
     flags = "|".join(["0"] * 19)
-    write(tmp_path / "u.item", f"10|Toy Story (1995)|01-Jan-1995||url|{flags}\n11|Café (1996)|01-Jan-1996||url|0|1|{flags[4:]}\n", "latin-1")
+    items = f"10|Toy Story (1995)|01-Jan-1995||url|{flags}\n"
+    items += f"11|Café (1996)|01-Jan-1996||url|0|1|{flags[4:]}\n"
+    write(tmp_path / "u.item", items, "latin-1")
     data = load_dataset("movielens-100k", tmp_path).data
     assert data.ratings.to_dict("list") == {
         "user_id": [1, 2, 1], "item_id": [10, 10, 11], "rating": [4.0, 1.0, 5.0],
         "timestamp": [881250949, 881250950, 881250951],
     }  # fmt: skip
-    assert data.users.to_dict("list") == {"user_id": [1, 2], "age_group": [20, 50], "gender": ["MALE", "FEMALE"]}
+    assert data.users.to_dict("list") == {
+        "user_id": [1, 2],
+        "age_group": [20, 50],
+        "gender": ["MALE", "FEMALE"],
+    }
     assert data.items["title"].tolist() == ["Toy Story (1995)", "Café (1996)"]
     assert data.items["genres"].tolist() == [(), ("Action",)]
     assert len(data.plays) == 0
@@ -39,9 +45,14 @@ def test_movielens_1m_with_ratings(tmp_path):
     write(tmp_path / "ratings.dat", "1::1193::5::978300760\n2::661::3::978302109\n")
     write(tmp_path / "user_movie_pairs.dat", "9::9\n")  # ignored: ratings.dat wins
     write(tmp_path / "users.dat", ML1M_USERS)
-    write(tmp_path / "movies.dat", "1193::One Flew Over the Cuckoo's Nest (1975)::Drama\n661::James: Peach (1996)::Animation|Musical\n", "latin-1")
+    movies = "1193::One Flew Over the Cuckoo's Nest (1975)::Drama\n"
+    movies += "661::James: Peach (1996)::Animation|Musical\n"
+    write(tmp_path / "movies.dat", movies, "latin-1")
     data = load_dataset("movielens-1m", tmp_path).data
-    assert data.ratings[["user_id", "item_id", "rating"]].to_numpy().tolist() == [[1, 1193, 5], [2, 661, 3]]
+    assert data.ratings[["user_id", "item_id", "rating"]].to_numpy().tolist() == [
+        [1, 1193, 5],
+        [2, 661, 3],
+    ]
     assert data.users["age_group"].tolist() == [10, 60, 20, 30]
     assert data.users["gender"].tolist() == ["FEMALE", "MALE", "MALE", None]
     assert data.items["title"].tolist()[1] == "James: Peach (1996)"
@@ -71,13 +82,25 @@ def test_ncf_split_maps_ids_and_removes_test_pairs(tmp_path):
     assert held.user_ids.tolist() == [1, 2]
     assert held.positives.tolist() == [30, 20]
     assert held.negatives.tolist() == [[20, 10], [50, 30]]
-    assert dataset.data.plays[["user_id", "item_id"]].to_numpy().tolist() == [[1, 50], [1, 40], [2, 40], [2, 10]]
+    assert dataset.data.plays[["user_id", "item_id"]].to_numpy().tolist() == [
+        [1, 50],
+        [1, 40],
+        [2, 40],
+        [2, 10],
+    ]
 
 
 def test_lastfm_user_artists(tmp_path):
-    write(tmp_path / "user_artists.dat", "userID\tartistID\tweight\n2\t51\t13883\n2\t52\t11690\n3\t51\t7\n")
+    write(
+        tmp_path / "user_artists.dat",
+        "userID\tartistID\tweight\n2\t51\t13883\n2\t52\t11690\n3\t51\t7\n",
+    )
     data = load_dataset("lastfm-hetrec", tmp_path).data
-    assert data.plays[["user_id", "item_id", "weight"]].to_numpy().tolist() == [[2, 51, 13883], [2, 52, 11690], [3, 51, 7]]
+    assert data.plays[["user_id", "item_id", "weight"]].to_numpy().tolist() == [
+        [2, 51, 13883],
+        [2, 52, 11690],
+        [3, 51, 7],
+    ]
     assert data.items["item_id"].tolist() == [51, 52]
 
 
@@ -87,13 +110,20 @@ SPOTIFY_HEADER = (
 )
 
 
+AUDIO = "0.5,0.6,1,-6.0,1,0.05,0.1,0.0,0.1,0.5,120.0,4"
+
+
 def spotify_row(index: int, track: str, name: str, genre: str) -> str:
-    return f"{index},{track},Artist,Album,{name},50,200000,False,0.5,0.6,1,-6.0,1,0.05,0.1,0.0,0.1,0.5,120.0,4,{genre}\n"
+    return f"{index},{track},Artist,Album,{name},50,200000,False,{AUDIO},{genre}\n"
 
 
 def test_spotify_csv_merges_duplicate_tracks(tmp_path):
-    rows = [spotify_row(0, "a1", "One", "pop"), spotify_row(1, "b2", "Two", "pop"), spotify_row(2, "a1", "One", "k-pop")]
-    rows.append("3,c3,,,,0,1,False,0.5,0.6,1,-6.0,1,0.05,0.1,0.0,0.1,0.5,120.0,4,rock\n")  # no name: dropped
+    rows = [
+        spotify_row(0, "a1", "One", "pop"),
+        spotify_row(1, "b2", "Two", "pop"),
+        spotify_row(2, "a1", "One", "k-pop"),
+    ]
+    rows.append(f"3,c3,,,,0,1,False,{AUDIO},rock\n")  # no track name: dropped
     write(tmp_path / "dataset.csv", SPOTIFY_HEADER + "".join(rows))
     data = load_dataset("spotify-csv", tmp_path).data
     items = data.items
@@ -128,7 +158,9 @@ def test_real_ncf_ml_1m_split():
     assert len(plays) == 994_169  # the NCF paper's training count
     assert held.negatives.shape == (6040, 99) and len(np.unique(held.user_ids)) == 6040
     test_pairs = pd.MultiIndex.from_arrays([held.user_ids, held.positives])
-    assert not pd.MultiIndex.from_arrays([plays["user_id"], plays["item_id"]]).isin(test_pairs).any()
+    assert (
+        not pd.MultiIndex.from_arrays([plays["user_id"], plays["item_id"]]).isin(test_pairs).any()
+    )
     assert np.isin(held.positives, dataset.data.items["item_id"]).all()
     assert len(dataset.data.users) == 6040
 

@@ -18,10 +18,24 @@ from engines.evaluation import (
 )
 from engines.svd import SVDEngine
 
-RESULT_KEYS = {"name", "dataset", "metric", "rmse", "mae", "hr", "ndcg", "genre", "k", "train_seconds", "eval_seconds"}
+RESULT_KEYS = {
+    "name",
+    "dataset",
+    "metric",
+    "rmse",
+    "mae",
+    "hr",
+    "ndcg",
+    "genre",
+    "k",
+    "train_seconds",
+    "eval_seconds",
+}
 
 
-def interaction_data(n_users: int = 12, n_items: int = 150, per_user: int = 6, seed: int = 0) -> TrainingData:
+def interaction_data(
+    n_users: int = 12, n_items: int = 150, per_user: int = 6, seed: int = 0
+) -> TrainingData:
     rng = np.random.default_rng(seed)
     rows = [
         (user, item, float(rng.integers(1, 6)), int(rng.integers(0, 1000)))
@@ -58,7 +72,9 @@ def test_rank_metrics_known_values():
         hr, ndcg = rank_metrics(np.array([rank - 1]), 10)
         assert hr == 1.0 and ndcg == pytest.approx(1 / np.log2(rank + 1))
     assert rank_metrics(np.array([10, 99]), 10) == (0.0, 0.0)
-    assert rank_metrics(np.array([0, 2, 50, 10]), 10) == pytest.approx((0.5, (1 + 1 / np.log2(4)) / 4))
+    assert rank_metrics(np.array([0, 2, 50, 10]), 10) == pytest.approx(
+        (0.5, (1 + 1 / np.log2(4)) / 4)
+    )
 
 
 def test_positive_rank_counts_ties_and_nan_against_the_positive():
@@ -95,7 +111,11 @@ def test_perfect_scorer_gets_one_and_reversed_scorer_zero():
 
 
 def test_fixed_held_out_is_used_as_given():
-    data = TrainingData(ratings=pd.DataFrame({"user_id": [1, 2], "item_id": [10, 20], "rating": [5.0, 5.0], "timestamp": [0, 0]}))
+    data = TrainingData(
+        ratings=pd.DataFrame(
+            {"user_id": [1, 2], "item_id": [10, 20], "rating": [5.0, 5.0], "timestamp": [0, 0]}
+        )
+    )
     held = HeldOut(np.array([1, 2]), np.array([11, 21]), np.array([[12, 13, 14], [22, 23, 24]]))
     # user 1's positive ranks 3rd of 4 (two negatives score higher), user 2's first.
     table = {(1, 11): 1.0, (1, 12): 2.0, (1, 13): 3.0, (2, 21): 9.0}
@@ -107,7 +127,10 @@ def test_fixed_held_out_is_used_as_given():
 
 def test_kfold_rmse_of_exact_and_constant_predictions():
     data = interaction_data(n_users=20)
-    table = {(int(u), int(i)): r for u, i, r in data.ratings[["user_id", "item_id", "rating"]].itertuples(index=False)}
+    table = {
+        (int(u), int(i)): r
+        for u, i, r in data.ratings[["user_id", "item_id", "rating"]].itertuples(index=False)
+    }
     exact = evaluate(Lookup(table), LoadedDataset("s", data), metric="rmse", folds=4, seed=2)
     assert exact["rmse"] == pytest.approx(0.0) and exact["mae"] == pytest.approx(0.0)
     constant = evaluate(Lookup({}, default=3.0), LoadedDataset("s", data), metric="rmse", folds=4)
@@ -119,8 +142,20 @@ def test_kfold_rmse_of_exact_and_constant_predictions():
 
 def test_unscorable_ratings_fall_back_to_the_user_mean():
     users = np.repeat([1, 2], 10)
-    ratings = pd.DataFrame({"user_id": users, "item_id": np.arange(20), "rating": np.where(users == 1, 5.0, 1.0), "timestamp": 0})
-    result = evaluate(Lookup({}, default=np.nan), LoadedDataset("s", TrainingData(ratings=ratings)), metric="rmse", folds=2)
+    ratings = pd.DataFrame(
+        {
+            "user_id": users,
+            "item_id": np.arange(20),
+            "rating": np.where(users == 1, 5.0, 1.0),
+            "timestamp": 0,
+        }
+    )
+    result = evaluate(
+        Lookup({}, default=np.nan),
+        LoadedDataset("s", TrainingData(ratings=ratings)),
+        metric="rmse",
+        folds=2,
+    )
     assert result["rmse"] == 0.0 and result["mae"] == 0.0
 
 
@@ -145,12 +180,20 @@ def test_mix_combines_normalised_scores_by_weight():
     data = interaction_data()
     good, bad = oracle(data), oracle(data, sign=-1.0)
     dataset = LoadedDataset("synthetic", data)
-    assert evaluate(Mix([(lambda: good, 1.0), (lambda: bad, 0.5)]), dataset, "hr", name="mix")["hr"] == 1.0
-    assert evaluate(Mix([(lambda: good, 0.5), (lambda: bad, 1.0)]), dataset, "hr", name="mix")["hr"] == 0.0
+    assert (
+        evaluate(Mix([(lambda: good, 1.0), (lambda: bad, 0.5)]), dataset, "hr", name="mix")["hr"]
+        == 1.0
+    )
+    assert (
+        evaluate(Mix([(lambda: good, 0.5), (lambda: bad, 1.0)]), dataset, "hr", name="mix")["hr"]
+        == 0.0
+    )
     silent = Lookup({}, default=np.nan)
     mix = Mix([(lambda: silent, 5.0), (lambda: good, 1.0)]).fit(data)
     user, item = int(data.ratings["user_id"][0]), int(data.ratings["item_id"][0])
-    np.testing.assert_array_equal(mix.score(UserContext(user_id=user), np.array([item, 10_000])), [1.0, 0.0])
+    np.testing.assert_array_equal(
+        mix.score(UserContext(user_id=user), np.array([item, 10_000])), [1.0, 0.0]
+    )
     nothing = Mix([(lambda: silent, 1.0)]).fit(data)
     assert np.isnan(nothing.score(UserContext(user_id=user), np.array([1, 2]))).all()
     with pytest.raises(ValueError):
@@ -174,7 +217,9 @@ class SameGenre:
 
 
 def test_genre_coherence_known_answers():
-    items = pd.DataFrame({"item_id": np.arange(60), "genre": np.repeat(["pop", "rock", "soul"], 20)})
+    items = pd.DataFrame(
+        {"item_id": np.arange(60), "genre": np.repeat(["pop", "rock", "soul"], 20)}
+    )
     dataset = LoadedDataset("spotify-csv", TrainingData(items=items))
     coherent = evaluate(SameGenre(items), dataset, metric="genre", k=5, name="same")
     assert coherent["genre"] == 1.0 and coherent["hr"] is None and coherent["k"] == 5

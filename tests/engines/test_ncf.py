@@ -16,10 +16,20 @@ from engines.ncf import NCFConfig, NCFEngine
 from engines.ncf.data import NCFDataModule, index_data, sample_negatives
 from tests.engines.engine_contract import EngineContract
 
-FAST = {"epochs": 3, "batch_size": 128, "lr": 0.01, "gmf_dim": 8, "mlp_dim": 8, "layers": (16, 8), "val_users": 20}
+FAST = {
+    "epochs": 3,
+    "batch_size": 128,
+    "lr": 0.01,
+    "gmf_dim": 8,
+    "mlp_dim": 8,
+    "layers": (16, 8),
+    "val_users": 20,
+}
 
 
-def block_interactions(n_users: int = 48, n_items: int = 160, groups: int = 8, per_user: int = 8, seed: int = 0) -> TrainingData:
+def block_interactions(
+    n_users: int = 48, n_items: int = 160, groups: int = 8, per_user: int = 8, seed: int = 0
+) -> TrainingData:
     """Each user plays items of its own group only (item % groups == user % groups)."""
     rng = np.random.default_rng(seed)
     rows = []
@@ -39,10 +49,14 @@ def block_interactions(n_users: int = 48, n_items: int = 160, groups: int = 8, p
     return TrainingData(plays=plays, users=users, items=items)
 
 
-def block_ratings(n_users: int = 40, n_items: int = 30, groups: int = 3, seed: int = 0) -> TrainingData:
+def block_ratings(
+    n_users: int = 40, n_items: int = 30, groups: int = 3, seed: int = 0
+) -> TrainingData:
     """Ratings of 5 inside the user's group and 1 outside; about half the pairs observed."""
     rng = np.random.default_rng(seed)
-    users, items = (a.ravel() for a in np.meshgrid(np.arange(n_users), np.arange(n_items), indexing="ij"))
+    users, items = (
+        a.ravel() for a in np.meshgrid(np.arange(n_users), np.arange(n_items), indexing="ij")
+    )
     keep = rng.random(len(users)) < 0.5
     ratings = pd.DataFrame(
         {
@@ -92,7 +106,13 @@ def test_same_seed_same_model_other_seed_other_model(implicit_data, engine):
 
 def test_rating_objective_learns_the_ratings():
     data = block_ratings()
-    config = FAST | {"objective": "rating", "batch_size": 32, "lr": 0.03, "epochs": 20, "patience": 20}
+    config = FAST | {
+        "objective": "rating",
+        "batch_size": 32,
+        "lr": 0.03,
+        "epochs": 20,
+        "patience": 20,
+    }
     result = evaluate(lambda: NCFEngine(config), LoadedDataset("blocks", data), "rmse", folds=2)
     spread = data.ratings["rating"].std(ddof=0)  # the RMSE of always predicting the mean
     assert result["rmse"] < 0.7 * spread and result["mae"] < result["rmse"]
@@ -158,13 +178,21 @@ def test_negatives_are_unseen_and_resampled_each_epoch(implicit_data):
     users = np.repeat(np.arange(len(indexed.users)), 50)
     negatives = sample_negatives(users, len(indexed.items), seen, np.random.default_rng(0))
     assert not np.isin(users * len(indexed.items) + negatives, seen).any()
-    module = NCFDataModule(indexed, "implicit", batch_size=10_000, num_negatives=4, val_users=10, val_fraction=0.1, seed=0)
+    module = NCFDataModule(
+        indexed,
+        "implicit",
+        batch_size=10_000,
+        num_negatives=4,
+        val_users=10,
+        val_fraction=0.1,
+        seed=0,
+    )
     module.setup()
     loader = module.train_dataloader()
     first, second = (torch.cat([b[1] for b in loader]) for _ in range(2))
     assert len(first) == 5 * len(module.train_rows)
     assert not torch.equal(first, second)
-    val_users, candidates = module.val_tensors
+    _, candidates = module.val_tensors
     assert candidates.shape == (10, 100)
 
 

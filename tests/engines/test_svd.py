@@ -11,7 +11,9 @@ from engines.svd import SVDEngine, tune
 from tests.engines.engine_contract import EngineContract
 
 
-def block_ratings(n_users: int = 30, n_items: int = 24, groups: int = 3, seed: int = 0) -> TrainingData:
+def block_ratings(
+    n_users: int = 30, n_items: int = 24, groups: int = 3, seed: int = 0
+) -> TrainingData:
     """Users like (5) the items of their own group and dislike (1) the others; ~half observed."""
     rng = np.random.default_rng(seed)
     users, items = np.meshgrid(np.arange(n_users), np.arange(n_items), indexing="ij")
@@ -65,7 +67,9 @@ def test_vectorised_scores_and_ranking_equal_surprise_predict(engine, user_id):
 
 
 def test_scores_are_clipped_like_surprise(data):
-    engine = SVDEngine({"n_factors": 4, "n_epochs": 40, "lr_all": 0.05, "reg_all": 0.0, "rating_scale": (2, 4)}).fit(data)
+    engine = SVDEngine(
+        {"n_factors": 4, "n_epochs": 40, "lr_all": 0.05, "reg_all": 0.0, "rating_scale": (2, 4)}
+    ).fit(data)
     items = engine.known_items()
     scores = engine.score(UserContext(user_id=100), items)
     assert scores.min() >= 2 and scores.max() <= 4 and (scores == 4).any()
@@ -77,7 +81,9 @@ def test_unknown_items_are_nan_and_unknown_user_gets_biases(engine):
     scores = engine.score(UserContext(user_id=100), np.array([1000, -5]))
     assert np.isfinite(scores[0]) and np.isnan(scores[1])
     cold = engine.score(UserContext(user_id=None), np.array([1000, 1001]))
-    np.testing.assert_allclose(cold, engine.global_mean + engine.bi[engine._items.get_indexer([1000, 1001])])
+    np.testing.assert_allclose(
+        cold, engine.global_mean + engine.bi[engine._items.get_indexer([1000, 1001])]
+    )
 
 
 def test_unbiased_model_cannot_score_unknown_user(data):
@@ -94,7 +100,9 @@ def test_candidates_are_the_unrated_items(engine, data):
 
 
 def test_recommends_the_liked_group(engine):
-    top = engine.recommend(UserContext(user_id=100), 4)  # user 100 is group 0: items 1000, 1003, ...
+    top = engine.recommend(
+        UserContext(user_id=100), 4
+    )  # user 100 is group 0: items 1000, 1003, ...
     assert all((item - 1000) % 3 == 0 for item in top.item_ids)
 
 
@@ -103,7 +111,9 @@ def test_plays_become_implicit_ratings(data):
     extended = TrainingData(ratings=data.ratings, plays=plays)
     plain = SVDEngine({"n_epochs": 2}).fit(extended)
     assert 5000 not in plain.known_items()
-    implicit = SVDEngine({"n_epochs": 2, "use_plays_as_implicit": True, "implicit_rating": 4.5}).fit(extended)
+    implicit = SVDEngine(
+        {"n_epochs": 2, "use_plays_as_implicit": True, "implicit_rating": 4.5}
+    ).fit(extended)
     assert 5000 in implicit.known_items()
     assert 5000 not in implicit.candidates(UserContext(user_id=100))
     assert implicit.algo.trainset.n_ratings == len(data.ratings) + 1

@@ -9,11 +9,17 @@ from api.db import create_db_engine
 from jobs.spotify.fake_api import FakeSpotify, serve_fake_spotify
 
 
-@pytest.fixture
-def fake_spotify():
-    """A fresh fake Spotify Web API served on 127.0.0.1."""
+@pytest.fixture(scope="session")
+def served_fake_spotify():
     with serve_fake_spotify(FakeSpotify()) as fake:
         yield fake
+
+
+@pytest.fixture
+def fake_spotify(served_fake_spotify):
+    """The fake Spotify Web API served on 127.0.0.1, in its initial state."""
+    served_fake_spotify.reset()
+    return served_fake_spotify
 
 
 def spotify_env(fake: FakeSpotify) -> dict[str, str]:

@@ -19,12 +19,16 @@ from jobs.spotify.client import (
     search_genre_tracks,
     spotify_client,
 )
-from jobs.spotify.fake_api import TOP50_PLAYLIST_ID
-from tests.jobs.spotify_fixtures import fake_spotify  # noqa: F401  (fixture)
+from jobs.spotify.fake_api import TOP50_PLAYLIST_ID, start_for_demo
+from tests.jobs.spotify_fixtures import fake_spotify, served_fake_spotify  # noqa: F401  (fixtures)
 
 
 def client_for(fake, **overrides):
     return spotify_client(SpotifySettings(**{**fake.settings_overrides(), **overrides}))
+
+
+def batch_sizes(fake, path: str) -> list[int]:
+    return [len(r.params["ids"].split(",")) for r in fake.requests_to(path)]
 
 
 def test_search_follows_pages_against_the_configured_urls(fake_spotify):  # noqa: F811
@@ -50,14 +54,14 @@ def test_lookups_are_batched(fake_spotify):  # noqa: F811
     ids = list(fake_spotify.catalog.tracks)[:120]
     tracks = fetch_tracks(sp, ids)
     assert [tracks[i]["name"] for i in ids] == [fake_spotify.catalog.tracks[i]["name"] for i in ids]
-    assert [len(r.params["ids"].split(",")) for r in fake_spotify.requests_to("/v1/tracks")] == [50, 50, 20]
+    assert batch_sizes(fake_spotify, "/v1/tracks") == [50, 50, 20]
     features = fetch_audio_features(sp, ids)
     assert features[ids[7]]["energy"] == fake_spotify.catalog.audio_features[ids[7]]["energy"]
-    assert [len(r.params["ids"].split(",")) for r in fake_spotify.requests_to("/v1/audio-features")] == [100, 20]
+    assert batch_sizes(fake_spotify, "/v1/audio-features") == [100, 20]
     artist_ids = list(fake_spotify.catalog.artists)
     artists = fetch_artists(sp, artist_ids + artist_ids[:3])  # repeated ids are asked once
     assert set(artists) == set(artist_ids)
-    assert sum(len(r.params["ids"].split(",")) for r in fake_spotify.requests_to("/v1/artists")) == len(artist_ids)
+    assert batch_sizes(fake_spotify, "/v1/artists") == [len(artist_ids)]
 
 
 def test_429_is_retried_after_retry_after(fake_spotify):  # noqa: F811
@@ -133,3 +137,13 @@ def test_playlist_pages_and_unknown_playlists(fake_spotify):  # noqa: F811
         playlist_tracks(sp, "0000000000000000000000")
     with pytest.raises(SpotifyNotFound):
         playlist_tracks(sp, "not a playlist id!")
+
+
+def test_the_demo_fake_serves_the_configured_playlist():
+    running, overrides = start_for_demo()
+    try:
+        sp = spotify_client(SpotifySettings(**overrides))
+        assert len(playlist_tracks(sp, SpotifySettings(**overrides).top50_playlist_id)) == 50
+    finally:
+        running.stop()
+    assert not running.thread.is_alive()
