@@ -1,5 +1,7 @@
 """``hz45 demo``."""
 
+import os
+
 import click
 import uvicorn
 from sqlmodel import Session, select
@@ -11,6 +13,8 @@ from api.model_store import active_versions
 from api.models import User
 from api.viewer import issue_token
 from hz45.commands.common import load
+from jobs.ingest import import_top50, ingest_catalog
+from jobs.spotify.fake_api import start_for_demo
 from jobs.demo_data import database_is_empty, seed_demo
 from jobs.retrain import train_engines
 
@@ -21,7 +25,9 @@ DEMO_NCF = {"epochs": 6, "batch_size": 2048}
 @click.command("demo")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-def command(host: str, port: int) -> None:
+@click.option("--spotify-fake", is_flag=True,
+              help="Run a local fake of the Spotify Web API and ingest the catalog and Top 50 from it.")
+def command(host: str, port: int, spotify_fake: bool) -> None:
     """Migrate, seed demo data into an empty database, train the engines, and serve the API.
 
     Uses DATABASE_URL (default: the SQLite file ./hz45.db).
@@ -32,6 +38,8 @@ def command(host: str, port: int) -> None:
         click.echo("generating demo data ...")
         counts = seed_demo(engine)
         click.echo("seeded " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    if spotify_fake:
+        _ingest_from_fake()
     with Session(engine) as session:
         trained = active_versions(session)
     if not trained:
@@ -50,3 +58,13 @@ def command(host: str, port: int) -> None:
         click.echo(f"signed-in requests as {DEMO_LISTENER}: add the header "
                    f'{{"Authorization": "Bearer {token}"}} and ask for {{ recommendations(k: 10) {{ mixId items {{ reason track {{ name }} }} }} }}')
     uvicorn.run(app, host=host, port=port)
+
+
+def _ingest_from_fake() -> None:
+    """Point the Spotify settings at a local fake and run both ingestion jobs through it."""
+    _running, overrides = start_for_demo()
+    for key, value in overrides.items():
+        os.environ[f"HZ45_SPOTIFY__{key.upper()}"] = str(value)
+    click.echo(f"fake Spotify Web API at {overrides.get('api_prefix')}")
+    click.echo(f"ingested catalog: {ingest_catalog()}")
+    click.echo(f"imported Top 50: {import_top50()}")
