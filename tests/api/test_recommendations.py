@@ -169,3 +169,25 @@ def test_a_newly_activated_version_is_served_without_restart(tmp_path, sqlite_ur
         versions = {e["name"]: e["activeModel"] for e in client.gql(query)["data"]["engines"]}
         assert versions["demographic_popular"] == {"version": 2} and versions["svd"] == {"version": 1}
     engine.dispose()
+
+
+def test_a_third_party_plugin_is_mixed_by_configuration_alone(trained_db, tmp_path, monkeypatch):
+    from tests.plugins.test_manager import install_plugin
+
+    plugin_dir = tmp_path / "site"
+    plugin_dir.mkdir()
+    install_plugin(plugin_dir, "hz45_random_plugin", "random")
+    monkeypatch.syspath_prepend(str(plugin_dir))
+    url, engine = trained_db
+    settings = make_settings(url, tmp_path, recommenders=RecommenderSettings(
+        default_mix=[EngineWeight(engine="random", weight=1.0)], exclude_rated=False))
+    summary = train_engines(["random"], settings=settings, db_engine=engine)
+    assert summary["random"]["status"] == "active"
+    with graphql_client(settings) as client:
+        body = client.gql(RECOMMEND, token=sign_in(engine, 3), k=7)
+        engines = {e["name"]: e["status"] for e in client.gql("{ engines { name status } }")["data"]["engines"]}
+    items = body["data"]["recommendations"]["items"]
+    assert len(items) == 7
+    assert all([c["engine"] for c in i["contributions"]] == ["random"] for i in items)
+    assert items[0]["reason"] == "picked at random"
+    assert engines["random"] == "READY"
