@@ -7,10 +7,12 @@ content engine's PCA coordinates and clusters are written back to ``audio_featur
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from typing import Any
 
+import numpy as np
 import sqlalchemy as sa
 from sqlmodel import Session
 
@@ -18,6 +20,7 @@ from api.db import create_db_engine
 from api.model_store import activate, active_versions, store_version
 from api.models import AudioFeatures
 from api.settings import Settings, get_settings
+from engines.base import TrainingData, UserContext
 from jobs.snapshot import load_snapshot
 from plugins.manager import describe, get_plugin_manager
 
@@ -32,6 +35,32 @@ def should_activate(info: dict[str, Any], new: dict[str, float], current: dict[s
     if info.get("higher_is_better"):
         return new[metric] >= current[metric]
     return new[metric] <= current[metric]
+
+
+def holdout_rmse(manager, name: str, data: TrainingData, params: dict, fraction: float = 0.1,
+                 seed: int = 0) -> dict[str, float]:
+    """RMSE/MAE of a model trained without a seeded ``fraction`` of the ratings, on that part.
+
+    For rating engines whose training does not measure a validation error itself; the model
+    that gets stored is still the one trained on everything.
+    """
+    ratings = data.ratings
+    if len(ratings) < 20:
+        return {}
+    held = ratings.sample(frac=fraction, random_state=seed)
+    train = dataclasses.replace(data, ratings=ratings.drop(held.index))
+    model = manager.hook.hz45_train(name=name, data=train, params=params)
+    if not hasattr(model, "score"):
+        return {}
+    errors = []
+    for user_id, group in held.groupby("user_id"):
+        predicted = model.score(UserContext(user_id=int(user_id)), group["item_id"].to_numpy(np.int64))
+        errors.append(np.asarray(predicted, dtype=np.float64) - group["rating"].to_numpy(np.float64))
+    errors = np.concatenate(errors)
+    errors = errors[np.isfinite(errors)]
+    if not len(errors):
+        return {}
+    return {"val_rmse": float(np.sqrt(np.mean(errors ** 2))), "val_mae": float(np.mean(np.abs(errors)))}
 
 
 def _write_back_clusters(db_engine, model) -> int:
@@ -89,6 +118,8 @@ def _train_one(name, info, data, force, settings, db_engine, manager) -> dict[st
         return {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
     seconds = round(time.perf_counter() - started, 3)
     metrics = manager.hook.hz45_model_metrics(name=name, model=model) or {}
+    if info.get("metric") == "val_rmse" and "val_rmse" not in metrics:
+        metrics |= holdout_rmse(manager, name, data, params)
     metrics = {**metrics, "train_seconds": seconds}
     blob = manager.hook.hz45_save_model(name=name, model=model)
     with Session(db_engine, expire_on_commit=False) as session:
