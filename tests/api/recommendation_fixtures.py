@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import shutil
 from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import Session
 
+from api.db import create_db_engine
 from api.models import AuthToken, Playlist, User
 from jobs.demo_data import UNUSABLE_PASSWORD, DemoConfig, seed_demo
 
@@ -34,6 +36,16 @@ def new_user(engine, nickname: str, gender: str = "FEMALE", birth: date = date(2
         session.add(Playlist(user_id=user.id, name="My playlist", is_default=True))
         session.commit()
         return user.id
+
+
+def small_demo_database(directory, sqlite_template):
+    """A migrated SQLite copy in ``directory`` seeded with the small demo: ``(url, engine)``."""
+    path = directory / "demo.db"
+    shutil.copy(sqlite_template, path)
+    url = f"sqlite:///{path}"
+    engine = create_db_engine(url)
+    seed_small_demo(engine)
+    return url, engine
 
 
 def seed_small_demo(engine) -> None:

@@ -9,7 +9,13 @@ from api.models import Playlist, PlaylistItem
 from api.settings import EngineWeight, RecommenderSettings
 from jobs.retrain import train_engines
 from tests.api.helpers import error_codes, graphql_client, make_settings
-from tests.api.recommendation_fixtures import FAST_ENGINES, new_user, seed_small_demo, sign_in
+from tests.api.recommendation_fixtures import (
+    FAST_ENGINES,
+    new_user,
+    seed_small_demo,
+    sign_in,
+    small_demo_database,
+)
 
 RECOMMEND = """
 query($k: Int!, $mix: [EngineWeightInput!], $seeds: [ID!]) {
@@ -23,15 +29,7 @@ query($k: Int!, $mix: [EngineWeightInput!], $seeds: [ID!]) {
 
 @pytest.fixture(scope="module")
 def trained_db(tmp_path_factory, sqlite_template):
-    import shutil
-
-    from api.db import create_db_engine
-
-    path = tmp_path_factory.mktemp("rec") / "rec.db"
-    shutil.copy(sqlite_template, path)
-    url = f"sqlite:///{path}"
-    engine = create_db_engine(url)
-    seed_small_demo(engine)
+    url, engine = small_demo_database(tmp_path_factory.mktemp("rec"), sqlite_template)
     train_engines(FAST_ENGINES, settings=make_settings(url), db_engine=engine)
     yield url, engine
     engine.dispose()

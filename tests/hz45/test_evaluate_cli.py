@@ -7,20 +7,13 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from api.db import create_db_engine
 from hz45.cli import main
-from tests.api.recommendation_fixtures import seed_small_demo
+from tests.api.recommendation_fixtures import small_demo_database
 
 
 @pytest.fixture(scope="module")
 def demo_env(tmp_path_factory, sqlite_template):
-    import shutil
-
-    path = tmp_path_factory.mktemp("eval") / "eval.db"
-    shutil.copy(sqlite_template, path)
-    url = f"sqlite:///{path}"
-    engine = create_db_engine(url)
-    seed_small_demo(engine)
+    url, engine = small_demo_database(tmp_path_factory.mktemp("eval"), sqlite_template)
     engine.dispose()
     return {"DATABASE_URL": url}
 
