@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
 from strawberry.asgi import GraphQL
 
 from anyio import to_thread
@@ -107,22 +107,25 @@ def create_app(settings: Settings | None = None, *, engine=None, startup: list[C
         except Exception:  # the API still serves the catalog; /readyz tells what is missing
             log.exception("could not load recommender models at start-up")
         app.state.readiness_checks["models"] = _models_check(app.state.services)
-        for hook in startup or ():
-            hook(app)
+        # A startup hook may return a callable that undoes it at shutdown (e.g. stops a thread).
+        cleanups = [c for c in (hook(app) for hook in startup or ()) if callable(c)]
         try:
             yield
         finally:
+            for cleanup in reversed(cleanups):
+                cleanup()
             if own_engine:
                 app.state.engine.dispose()
 
     graphql = GraphQLApp(settings)
-    return Starlette(
-        debug=False,
-        routes=[
-            Route("/healthz", healthz),
-            Route("/readyz", readyz),
-            Route("/graphql", graphql, methods=["GET", "POST"]),
-            WebSocketRoute("/graphql", graphql),
-        ],
-        lifespan=lifespan,
-    )
+    routes = [
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
+    ]
+    if settings.redis_url:
+        from api.dashboard import dashboard_app
+
+        routes.append(Mount("/rq", app=dashboard_app(settings.redis_url)))
+    return Starlette(debug=False, routes=routes, lifespan=lifespan)

@@ -8,6 +8,7 @@ without prefix (the names operators expect); everything else may be set as ``HZ4
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,23 @@ class ApiSettings(BaseModel):
     max_aliases: int = 30
     max_query_tokens: int = 2000
     graphiql: bool = True
+
+
+class AuthSettings(BaseModel):
+    """Password hashing cost, token lifetime and log-in throttling."""
+
+    token_ttl_days: float = Field(default=30, gt=0)
+    # argon2id parameters (argon2-cffi's RFC 9106 "low memory" profile); tests lower them.
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_cost_kib: int = Field(default=65536, ge=8)
+    argon2_parallelism: int = Field(default=4, ge=1)
+    # A nickname, or a client address, is refused after this many failures in the window.
+    login_max_failures: int = Field(default=10, ge=1)
+    login_window_seconds: int = Field(default=900, ge=1)
+
+    @property
+    def token_ttl(self) -> timedelta:
+        return timedelta(days=self.token_ttl_days)
 
 
 class EngineWeight(BaseModel):
@@ -97,9 +115,14 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("REDIS_URL", "HZ45_REDIS_URL", "redis_url")
     )
     environment: str = "development"
+    # JSON lines of every play; "{pid}" in the path gives each server process its own file
+    # (rotation is not safe across processes writing one file).
     event_log_path: str = "./var/events.jsonl"
+    event_log_max_bytes: int = Field(default=50_000_000, ge=0)
+    event_log_backups: int = Field(default=10, ge=0)
     artifact_dir: str = "./var/models"
     api: ApiSettings = Field(default_factory=ApiSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
     recommenders: RecommenderSettings = Field(default_factory=RecommenderSettings)
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
     spotify: SpotifySettings = Field(default_factory=SpotifySettings)

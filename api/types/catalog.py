@@ -8,6 +8,8 @@ import strawberry
 from strawberry import Info
 
 from api import models
+from api.account_loaders import rating_loader
+from api.viewer import viewer
 
 
 @strawberry.type
@@ -95,6 +97,14 @@ class Track:
     async def primary_genre(self, info: Info) -> str | None:
         genres = await info.context.loaders.genres_by_track.load(self.db_id)
         return genres[0] if genres else None
+
+    @strawberry.field(description=(
+        "The signed-in user's rating (0–5) when the track is in one of their playlists (the latest "
+        "added, if in several); null otherwise and for anonymous callers."
+    ))
+    async def my_rating(self, info: Info) -> int | None:
+        user = await viewer(info)
+        return await rating_loader(info, user.id).load(self.db_id) if user is not None else None
 
     @strawberry.field(description="Spotify audio features; null when Spotify did not provide them.")
     async def audio_features(self, info: Info) -> AudioFeatures | None:

@@ -16,6 +16,7 @@ from hz45.commands.common import load
 from jobs.ingest import import_top50, ingest_catalog
 from jobs.spotify.fake_api import start_for_demo
 from jobs.demo_data import database_is_empty, seed_demo
+from jobs.inprocess import start_inprocess_scheduler
 from jobs.retrain import train_engines
 
 DEMO_LISTENER = "listener0001"
@@ -52,7 +53,7 @@ def command(host: str, port: int, spotify_fake: bool) -> None:
         listener = session.exec(select(User).where(User.nickname == DEMO_LISTENER)).first()
         token = issue_token(session, listener.id) if listener else None
         session.commit()
-    app = create_app(settings, engine=engine)
+    app = create_app(settings, engine=engine, startup=[start_inprocess_scheduler])
     click.echo(f"4.5Hz demo: open http://{host}:{port}/graphql")
     if token:
         click.echo(f"signed-in requests as {DEMO_LISTENER}: add the header "

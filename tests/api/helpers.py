@@ -16,7 +16,8 @@ def make_settings(db_url: str, tmp_path=None, **overrides: Any) -> Settings:
     if tmp_path is not None:
         overrides.setdefault("event_log_path", str(tmp_path / "events.jsonl"))
         overrides.setdefault("artifact_dir", str(tmp_path / "models"))
-    return Settings(database_url=db_url, redis_url=None, **overrides)
+    overrides.setdefault("redis_url", None)
+    return Settings(database_url=db_url, **overrides)
 
 
 class GraphQLClient:

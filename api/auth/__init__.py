@@ -1,0 +1,2 @@
+"""Accounts and access: password rules and hashing, bearer tokens, log-in throttling,
+GraphQL permissions and the demo logins."""

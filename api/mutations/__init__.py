@@ -1,0 +1,1 @@
+"""GraphQL mutations, one small module per domain."""

@@ -1,0 +1,38 @@
+"""Listening-log mutations: recordPlay and recordPlays."""
+
+from __future__ import annotations
+
+import strawberry
+from anyio import to_thread
+from strawberry import Info
+
+from api.auth.permissions import IsAuthenticated
+from api.models import utcnow
+from api.plays import MAX_BATCH, Play, record_plays
+from api.types.plays import PlayEvent, PlayInput
+from api.viewer import require_viewer
+from jobs.event_log import write_events
+
+
+async def _record(info: Info, plays: list[Play]) -> list[PlayEvent]:
+    user = await require_viewer(info)
+    events, lines = await info.context.run(record_plays, user, plays, utcnow())
+    # Only once the events are committed: the log never holds a play the database lacks.
+    await to_thread.run_sync(write_events, info.context.settings, lines)
+    return [PlayEvent.from_model(e) for e in events]
+
+
+@strawberry.type
+class PlayMutation:
+    @strawberry.mutation(description="Log that the signed-in user played a track now.",
+                         permission_classes=[IsAuthenticated])
+    async def record_play(self, info: Info, track_id: strawberry.ID, source: str | None = None) -> PlayEvent:
+        return (await _record(info, [Play(track_id=str(track_id), source=source)]))[0]
+
+    @strawberry.mutation(description=(
+        f"Log up to {MAX_BATCH} plays at once: all are stored, or none (every problem is listed in "
+        "`extensions.violations` with the event's `index`)."
+    ), permission_classes=[IsAuthenticated])
+    async def record_plays(self, info: Info, events: list[PlayInput]) -> list[PlayEvent]:
+        plays = [Play(track_id=str(e.track_id), source=e.source, played_at=e.played_at) for e in events]
+        return await _record(info, plays)

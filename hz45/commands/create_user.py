@@ -1,0 +1,44 @@
+"""``hz45 create-user``."""
+
+import os
+import sys
+
+import click
+
+from api.auth.accounts import Gender, NewAccount, create_account
+from api.db import session_scope
+from api.validation import InvalidInput
+from hz45.commands.common import load
+
+PASSWORD_VARIABLE = "HZ45_PASSWORD"
+
+
+@click.command("create-user")
+@click.argument("nickname")
+@click.option("--admin", is_flag=True, help="Give the account the admin flag.")
+@click.option("--name", help="Display name (default: the nickname).")
+@click.option("--birth-date", type=click.DateTime(formats=["%Y-%m-%d"]), default="2000-01-01",
+              show_default=True, help="YYYY-MM-DD.")
+@click.option("--gender", type=click.Choice([g.value for g in Gender]), default=Gender.OTHER.value,
+              show_default=True)
+def command(nickname: str, admin: bool, name: str | None, birth_date, gender: str) -> None:
+    """Create an account NICKNAME (with its default playlist) in DATABASE_URL.
+
+    The password is read from HZ45_PASSWORD, or asked for (hidden, twice). It must pass the
+    same rules as signUp; any broken rule is printed on one line and the exit status is 1.
+    """
+    password = os.environ.get(PASSWORD_VARIABLE) or click.prompt(
+        "Password", hide_input=True, confirmation_prompt=True)
+    settings, engine = load()
+    account = NewAccount(nickname=nickname, name=name or nickname, birth_date=birth_date.date(),
+                         gender=gender, password=password, is_admin=admin)
+    try:
+        with session_scope(engine) as session:
+            user = create_account(session, account, settings.auth)
+    except InvalidInput as error:
+        click.echo(f"error: {error.message}", err=True)
+        sys.exit(1)
+    finally:
+        engine.dispose()
+    click.echo(f"created {'admin ' if admin else ''}user {user.nickname} (id {user.id})")
+

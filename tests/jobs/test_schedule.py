@@ -1,0 +1,75 @@
+"""The schedule: what `hz45 cron` registers with RQ, and the in-process scheduler."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+
+import pytest
+
+from api.settings import Settings
+from jobs.inprocess import InProcessScheduler, next_run
+from jobs.queues import inprocess_runner
+from jobs.schedule import ScheduledJob, scheduled_jobs
+
+
+def _load_rq_cron():
+    from redis import Redis
+    from rq.cron import CronScheduler
+
+    sys.modules.pop("jobs.schedule", None)  # rq imports the module; make it run again
+    scheduler = CronScheduler(connection=Redis.from_url("redis://127.0.0.1:1/0"))  # never connected
+    scheduler.load_config_from_file("jobs.schedule")
+    return {job.name: job for job in scheduler.get_jobs()}
+
+
+def test_rq_cron_loads_the_schedule_from_settings(monkeypatch):
+    monkeypatch.setenv("HZ45_SCHEDULE__AGGREGATE_CHARTS_SECONDS", "42")
+    monkeypatch.setenv("HZ45_SCHEDULE__RETRAIN_CRON", "0 4 * * *")
+    jobs = _load_rq_cron()
+    assert {n: (j.func_name, j.queue_name, j.interval, j.cron) for n, j in jobs.items()} == {
+        "aggregate_charts": ("jobs.charts.aggregate_charts", "realtime", 42, None),
+        "aggregate_overall_stats": ("jobs.stats.aggregate_overall_stats", "realtime", 100, None),
+        "aggregate_overall_stats_daily": ("jobs.stats.aggregate_overall_stats", "realtime", None, "30 9 * * *"),
+        "aggregate_user_stats": ("jobs.stats.aggregate_user_stats", "default", None, "30 9 * * *"),
+        "import_top50": ("jobs.ingest.import_top50", "default", None, "30 9 * * *"),
+        "retrain": ("jobs.retrain.retrain", "training", None, "0 4 * * *"),
+    }
+    assert jobs["aggregate_user_stats"].kwargs == {"day": "yesterday"}
+
+
+def test_next_run_of_interval_and_cron_jobs(monkeypatch):
+    monkeypatch.setenv("TZ", "UTC")
+    import time
+
+    time.tzset()
+    try:
+        start = datetime(2024, 5, 1, 10, 0, tzinfo=UTC)
+        assert next_run(ScheduledJob("a", "x.y", interval=100), start) == datetime(2024, 5, 1, 10, 1, 40, tzinfo=UTC)
+        assert next_run(ScheduledJob("b", "x.y", cron="30 9 * * *"), start) == datetime(2024, 5, 2, 9, 30, tzinfo=UTC)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def test_default_schedule_matches_the_spec():
+    jobs = {j.name: j for j in scheduled_jobs(Settings(redis_url=None))}
+    assert jobs["aggregate_charts"].interval == 100
+    assert jobs["retrain"].cron == "40 9 * * *"
+
+
+@pytest.mark.timeout(60)
+def test_inprocess_scheduler_runs_interval_jobs_at_start(sqlite_url):
+    settings = Settings(database_url=sqlite_url, redis_url=None)
+    job = ScheduledJob("aggregate_charts", "jobs.charts.aggregate_charts", interval=3600)
+    scheduler = InProcessScheduler(settings, [job])
+    scheduler.start()
+    try:
+        runner = inprocess_runner()
+        while not any(j.name == job.func_path for j in runner.statuses()):
+            scheduler._stop.wait(0.05)
+        runner.wait(timeout=30)
+    finally:
+        scheduler.stop()
+    finished = [j for j in runner.statuses() if j.name == job.func_path]
+    assert finished[-1].status == "finished"
