@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from anyio import to_thread
 from strawberry import Info
@@ -12,6 +14,10 @@ from api.plays import MAX_BATCH, Play, record_plays
 from api.types.plays import PlayEvent, PlayInput
 from api.viewer import require_viewer
 from jobs.event_log import write_events
+
+# Named in Python apart from resolvers' own ``source`` parameter, which permissions also receive.
+Source = Annotated[str | None, strawberry.argument(
+    name="source", description="Where the play started, e.g. `track_page` or `recommendation:<mix id>`.")]
 
 
 async def _record(info: Info, plays: list[Play]) -> list[PlayEvent]:
@@ -26,8 +32,8 @@ async def _record(info: Info, plays: list[Play]) -> list[PlayEvent]:
 class PlayMutation:
     @strawberry.mutation(description="Log that the signed-in user played a track now.",
                          permission_classes=[IsAuthenticated])
-    async def record_play(self, info: Info, track_id: strawberry.ID, source: str | None = None) -> PlayEvent:
-        return (await _record(info, [Play(track_id=str(track_id), source=source)]))[0]
+    async def record_play(self, info: Info, track_id: strawberry.ID, source_: Source = None) -> PlayEvent:
+        return (await _record(info, [Play(track_id=str(track_id), source=source_)]))[0]
 
     @strawberry.mutation(description=(
         f"Log up to {MAX_BATCH} plays at once: all are stored, or none (every problem is listed in "
