@@ -60,7 +60,8 @@ def count_playlists(session: Session, user_id: int) -> int:
     return session.exec(select(func.count()).where(Playlist.user_id == user_id)).one()
 
 
-def list_items(session: Session, playlist_id: int, limit: int, before_id: int | None) -> tuple[list[PlaylistItem], bool]:
+def list_items(session: Session, playlist_id: int, limit: int,
+               before_id: int | None) -> tuple[list[PlaylistItem], bool]:
     """A page of a playlist's items, most recently added first, and whether more follow."""
     statement = select(PlaylistItem).where(PlaylistItem.playlist_id == playlist_id)
     if before_id is not None:
@@ -100,7 +101,8 @@ def _name_violations(session: Session, user_id: int, name: str) -> list[Violatio
     if not name:
         return [Violation("name", "REQUIRED", "The playlist name must not be empty.")]
     if len(name) > MAX_NAME_LENGTH or not name.isprintable():
-        return [Violation("name", "FORMAT", f"The playlist name must be at most {MAX_NAME_LENGTH} printable characters.")]
+        return [Violation("name", "FORMAT",
+                          f"The playlist name must be at most {MAX_NAME_LENGTH} printable characters.")]
     taken = session.exec(select(Playlist.id).where(Playlist.user_id == user_id, Playlist.name == name)).first()
     return [_taken(name)] if taken is not None else []
 

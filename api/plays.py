@@ -18,6 +18,7 @@ MAX_BATCH = 500
 MAX_SOURCE_LENGTH = 200
 # Clients' clocks run a little ahead at times; a play further in the future is refused.
 CLOCK_SKEW = timedelta(minutes=1)
+CANNOT_RECORD = "Cannot record the plays"
 _SPOTIFY_ID = re.compile(r"[0-9A-Za-z]{22}")
 
 
@@ -52,22 +53,25 @@ def _as_utc(value: datetime | None, now: datetime) -> datetime:
 def play_violations(plays: list[Play], known: dict[str, int], now: datetime) -> list[Violation]:
     """Every problem of a batch: unknown tracks, sources too long, plays in the future."""
     found = []
-    if len(plays) > MAX_BATCH:
-        found.append(Violation("events", "TOO_MANY", f"At most {MAX_BATCH} plays per call, got {len(plays)}."))
     for index, play in enumerate(plays):
         if play.track_id not in known:
             found.append(Violation("trackId", "UNKNOWN_TRACK", f"No track with id {play.track_id!r}.", index))
         if play.source is not None and len(play.source) > MAX_SOURCE_LENGTH:
-            found.append(Violation("source", "TOO_LONG", f"The source must be at most {MAX_SOURCE_LENGTH} characters.", index))
+            found.append(Violation("source", "TOO_LONG",
+                                   f"The source must be at most {MAX_SOURCE_LENGTH} characters.", index))
         if play.played_at is not None and _as_utc(play.played_at, now) > now + CLOCK_SKEW:
             found.append(Violation("playedAt", "IN_FUTURE", "The play time must not be in the future.", index))
     return found
 
 
-def record_plays(session: Session, user: User, plays: list[Play], now: datetime) -> tuple[list[PlayEvent], list[dict[str, Any]]]:
+def record_plays(session: Session, user: User, plays: list[Play],
+                 now: datetime) -> tuple[list[PlayEvent], list[dict[str, Any]]]:
     """Store every play or none (``InvalidInput``); returns the events and their log lines."""
-    known = track_ids(session, [p.track_id for p in plays]) if len(plays) <= MAX_BATCH else {}
-    check("Cannot record the plays", play_violations(plays, known, now))
+    if len(plays) > MAX_BATCH:
+        check(CANNOT_RECORD, [Violation("events", "TOO_MANY",
+                                        f"At most {MAX_BATCH} plays per call, got {len(plays)}.")])
+    known = track_ids(session, [p.track_id for p in plays])
+    check(CANNOT_RECORD, play_violations(plays, known, now))
     events = [PlayEvent(user_id=user.id, track_id=known[p.track_id], played_at=_as_utc(p.played_at, now),
                         source=p.source) for p in plays]
     session.add_all(events)

@@ -40,6 +40,13 @@ class NewAccount:
     is_admin: bool = False
 
 
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
 def _taken(nickname: str) -> Violation:
     return Violation("nickname", "TAKEN", f"The nickname {nickname!r} is taken.")
 
@@ -64,7 +71,7 @@ def account_violations(session: Session, account: NewAccount, today: date) -> li
                                f"The name must be at most {MAX_NAME_LENGTH} printable characters."))
     if account.birth_date > today:
         found.append(Violation("birthDate", "IN_FUTURE", "The birth date must not be in the future."))
-    elif account.birth_date < today.replace(year=today.year - MAX_AGE_YEARS, day=min(today.day, 28)):
+    elif account.birth_date < _years_before(today, MAX_AGE_YEARS):
         found.append(Violation("birthDate", "IMPLAUSIBLE",
                                f"The birth date must be within the last {MAX_AGE_YEARS} years."))
     if account.gender not in Gender.__members__:

@@ -19,7 +19,11 @@ UNKNOWN_CLIENT = "unknown"
 
 
 def client_address(request: HTTPConnection | None) -> str:
-    """The client's address as the server sees it (the proxy's, behind a proxy)."""
+    """The client's address as the server sees it.
+
+    Behind a reverse proxy, run uvicorn with ``--proxy-headers --forwarded-allow-ips`` so this
+    is the real client's address and not the proxy's.
+    """
     client = request.client if request is not None else None
     return (client.host if client and client.host else UNKNOWN_CLIENT)[:100]
 

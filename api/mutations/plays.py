@@ -30,8 +30,10 @@ async def _record(info: Info, plays: list[Play]) -> list[PlayEvent]:
 
 @strawberry.type
 class PlayMutation:
-    @strawberry.mutation(description="Log that the signed-in user played a track now.",
-                         permission_classes=[IsAuthenticated])
+    @strawberry.mutation(description=(
+        "Log that the signed-in user played a track now. Problems are reported as in recordPlays "
+        "(BAD_USER_INPUT with `extensions.violations`, e.g. rule UNKNOWN_TRACK)."
+    ), permission_classes=[IsAuthenticated])
     async def record_play(self, info: Info, track_id: strawberry.ID, source_: Source = None) -> PlayEvent:
         return (await _record(info, [Play(track_id=str(track_id), source=source_)]))[0]
 

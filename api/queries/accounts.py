@@ -22,7 +22,8 @@ class AccountQuery:
 
     @strawberry.field(description="The signed-in user's playlists, the default one first.",
                       permission_classes=[IsAuthenticated])
-    async def my_playlists(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Playlist]:
+    async def my_playlists(self, info: Info, first: int | None = None,
+                           after: str | None = None) -> Connection[Playlist]:
         ctx = info.context
         user = await require_viewer(info)
         limit = page_size(first, ctx.settings.api.default_page_size, ctx.settings.api.max_page_size)

@@ -34,7 +34,7 @@ class NCFConfig(EngineConfig):
     or ``rating`` (MSE). Early stopping watches validation NDCG@10 (implicit, on up to
     ``val_users`` held-out users) or RMSE (rating, on ``val_fraction`` of the ratings).
     ``lr_decay`` multiplies the learning rate after every epoch; ``dropout`` applies before
-    each MLP layer. ``demo_dim=0`` turns the age-group/gender embeddings off.
+    each MLP layer; ``embedding_l2`` penalises the squared norm of the embeddings in a batch. ``demo_dim=0`` turns the age-group/gender embeddings off.
     """
 
     objective: str = "implicit"
@@ -46,6 +46,7 @@ class NCFConfig(EngineConfig):
     weight_decay: float = 0.0
     lr_decay: float = 1.0
     dropout: float = 0.0
+    embedding_l2: float = 0.0
     batch_size: int = 1024
     epochs: int = 20
     num_negatives: int = 4
@@ -219,7 +220,7 @@ class NCFEngine(Engine):
         return NeuMF(n_users, n_items, n_age_groups, N_GENDERS, gmf_dim=cfg.gmf_dim,
                      mlp_dim=cfg.mlp_dim, demo_dim=cfg.demo_dim, layers=cfg.layers,
                      objective=cfg.objective, lr=cfg.lr,
-                     weight_decay=cfg.weight_decay, lr_decay=cfg.lr_decay, dropout=cfg.dropout,
+                     weight_decay=cfg.weight_decay, lr_decay=cfg.lr_decay, dropout=cfg.dropout, embedding_l2=cfg.embedding_l2,
                      rating_mean=rating_mean)  # fmt: skip
 
     @staticmethod

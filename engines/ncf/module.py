@@ -36,6 +36,7 @@ class NeuMF(pl.LightningModule):
         weight_decay: float = 0.0,
         lr_decay: float = 1.0,
         dropout: float = 0.0,
+        embedding_l2: float = 0.0,
         rating_mean: float = 0.0,
         val_k: int = 10,
     ) -> None:
@@ -48,7 +49,7 @@ class NeuMF(pl.LightningModule):
             weight_decay,
             lr_decay,
         )
-        self.val_k = val_k
+        self.embedding_l2, self.val_k = embedding_l2, val_k
         self.user_gmf, self.item_gmf = (
             nn.Embedding(n_users, gmf_dim),
             nn.Embedding(n_items, gmf_dim),
@@ -113,8 +114,15 @@ class NeuMF(pl.LightningModule):
             loss = F.binary_cross_entropy_with_logits(predicted, targets)
         else:
             loss = F.mse_loss(predicted, targets)
+        if self.embedding_l2:
+            loss = loss + self.embedding_l2 * self._squared_norms(users, items)
         self.log("train_loss", loss, on_step=False, on_epoch=True, batch_size=len(users))
         return loss
+
+    def _squared_norms(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
+        """Mean squared norm of the batch's user and item embeddings (L2 on rows in use)."""
+        rows = [self.user_gmf(users), self.item_gmf(items), self.user_mlp(users), self.item_mlp(items)]
+        return sum(row.square().sum(dim=-1) for row in rows).mean()
 
     def validation_step(self, batch: tuple[torch.Tensor, ...], batch_idx: int) -> None:
         if self.objective == "implicit":

@@ -11,6 +11,7 @@ from api.db import normalise_url
 from api.migrations import upgrade
 from api.model_store import active_versions
 from api.models import User
+from api.auth.demo import DEMO_ADMIN, ensure_demo_login
 from api.viewer import issue_token
 from hz45.commands.common import load
 from jobs.ingest import import_top50, ingest_catalog
@@ -49,14 +50,17 @@ def command(host: str, port: int, spotify_fake: bool) -> None:
         settings.recommenders.engines.setdefault("ncf", DEMO_NCF)
         for name, result in train_engines(settings=settings, db_engine=engine).items():
             click.echo(f"  {name}: {result['status']}")
+    login = ensure_demo_login(engine, settings.auth)
     with Session(engine) as session:
         listener = session.exec(select(User).where(User.nickname == DEMO_LISTENER)).first()
         token = issue_token(session, listener.id) if listener else None
         session.commit()
     app = create_app(settings, engine=engine, startup=[start_inprocess_scheduler])
     click.echo(f"4.5Hz demo: open http://{host}:{port}/graphql")
+    click.echo(f"log in with logIn(nickname: \"{login.nickname}\", password: \"{login.password}\"); "
+               f"admin: {DEMO_ADMIN.nickname} / {DEMO_ADMIN.password}")
     if token:
-        click.echo(f"signed-in requests as {DEMO_LISTENER}: add the header "
+        click.echo(f"a listener with history, {DEMO_LISTENER}, is already signed in with the header "
                    f'{{"Authorization": "Bearer {token}"}} and ask for {{ recommendations(k: 10) {{ mixId items {{ reason track {{ name }} }} }} }}')
     uvicorn.run(app, host=host, port=port)
 

@@ -11,9 +11,20 @@ from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
 from api.app import create_app
-from api.auth.passwords import UNUSABLE_PASSWORD
+from api.auth.demo import DEMO_ADMIN, DEMO_USER, ensure_demo_login
+from api.auth.passwords import UNUSABLE_PASSWORD, UNUSABLE_PREFIX, verify_password
 from api.models import AuthToken, LoginFailure, Playlist, User, utcnow
-from tests.api.account_fixtures import LOG_IN, PASSWORD, SIGN_UP, account_settings, make_user, sign_up_vars
+from api.settings import AuthSettings
+from jobs import demo_data
+from tests.api.account_fixtures import (
+    FAST_AUTH,
+    LOG_IN,
+    PASSWORD,
+    SIGN_UP,
+    account_settings,
+    make_user,
+    sign_up_vars,
+)
 from tests.api.helpers import GraphQLClient, error_codes, graphql_client
 
 ME = "{ me { nickname name gender isAdmin ageGroup } }"
@@ -229,3 +240,25 @@ def test_success_forgets_the_nicknames_failures(throttled, db_engine):
     with Session(db_engine) as session:
         assert session.exec(select(sa.func.count()).select_from(LoginFailure)
                             .where(LoginFailure.nickname == "minji")).one() == 0
+
+
+# -- demo logins -----------------------------------------------------------------------
+
+def test_demo_logins_are_created_once_and_work(client, db_engine):
+    fast = AuthSettings(**FAST_AUTH)
+    assert ensure_demo_login(db_engine, fast) == DEMO_USER
+    with Session(db_engine) as session:
+        session.execute(sa.update(User).where(User.nickname == DEMO_ADMIN.nickname)
+                        .values(password_hash=UNUSABLE_PASSWORD, is_admin=False))
+        session.commit()
+    nickname, password = ensure_demo_login(db_engine, fast)  # restores the known state
+    assert count(db_engine, User) == 2 and count(db_engine, Playlist) == 2
+    for credentials, admin in ((DEMO_USER, False), (DEMO_ADMIN, True)):
+        body = client.gql(LOG_IN, nickname=credentials.nickname, password=credentials.password)
+        assert client.gql("{ me { isAdmin } }", token=body["data"]["logIn"]["token"])["data"]["me"]["isAdmin"] is admin
+    assert (nickname, password) == tuple(DEMO_USER)
+
+
+def test_bulk_generated_users_use_an_unusable_password():
+    assert demo_data.UNUSABLE_PASSWORD.startswith(UNUSABLE_PREFIX)
+    assert not verify_password(demo_data.UNUSABLE_PASSWORD, demo_data.UNUSABLE_PASSWORD, AuthSettings(**FAST_AUTH))

@@ -82,7 +82,8 @@ def test_record_plays_stores_a_batch_in_order(app, db_engine):
     body = client.gql(RECORD_MANY, events=events)["data"]["recordPlays"]
     assert [e["source"] for e in body] == ["recommendation:mix-a", None, None]
     rows = stored(db_engine)
-    assert [r.played_at for r in rows[1:]] == [datetime(2024, 5, 1, 0, 30, tzinfo=UTC), datetime(2024, 5, 1, tzinfo=UTC)]
+    assert [r.played_at for r in rows[1:]] == [datetime(2024, 5, 1, 0, 30, tzinfo=UTC),
+                                               datetime(2024, 5, 1, tzinfo=UTC)]
     assert [e["event_id"] for e in read_events(log)] == [r.id for r in rows]
 
 
@@ -102,7 +103,7 @@ def test_at_most_500_plays_per_batch(app, db_engine):
     client, _, _ = app
     body = client.gql(RECORD_MANY, events=[{"trackId": EIGHT}] * 501)
     assert error_codes(body) == ["BAD_USER_INPUT"]
-    assert body["errors"][0]["extensions"]["violations"][0]["rule"] == "TOO_MANY"
+    assert [v["rule"] for v in body["errors"][0]["extensions"]["violations"]] == ["TOO_MANY"]
     assert stored(db_engine) == []
 
 
