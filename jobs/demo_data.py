@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 
 from api.models import PlayEvent, Playlist, PlaylistItem, Track, User
 from jobs.catalog_store import ArtistRecord, TrackRecord, upsert_catalog
+from jobs.snapshot import age_group
 
 GENRES = ("acoustic", "dance", "edm", "hip-hop", "pop", "r-n-b", "rock", "romance", "soul", "k-pop")
 GENDERS = ("FEMALE", "MALE", "OTHER")
@@ -79,9 +80,9 @@ class DemoCatalog:
     audio: np.ndarray  # standardised (danceability, energy, acousticness, valence) per track
 
 
-def _age_group(birth: date, today: date) -> int:
-    age = today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
-    return max(10, min(60, age // 10 * 10))
+def _taste_group(birth: date, today: date) -> int:
+    """The age group whose taste table applies (60 covers everyone older too)."""
+    return min(60, age_group(birth, today))
 
 
 def generate_catalog(config: DemoConfig) -> DemoCatalog:
@@ -172,7 +173,7 @@ def seed_demo(engine: Engine, config: DemoConfig | None = None, now: datetime | 
         users.append({"nickname": f"listener{i:04d}", "name": f"{_NAMES[i % len(_NAMES)]} {i}",
                       "birth_date": birth, "gender": gender, "password_hash": UNUSABLE_PASSWORD,
                       "is_admin": False, "created_at": now - timedelta(days=30)})
-        appeals.append(user_appeal(rng, catalog, _age_group(birth, today), gender))
+        appeals.append(user_appeal(rng, catalog, _taste_group(birth, today), gender))
 
     plays, ratings = [], []
     span = config.days_of_plays * 86400
