@@ -61,6 +61,9 @@ class ContentGMMConfig(EngineConfig):
     neighbours: int = 15
     seeds_per_user: int = 2
     sample_size: int = 4
+    # "top": serve the most similar candidates; "sample": serve a seeded random
+    # ``sample_size`` of them, as the original product did (4 of the 30).
+    serve: str = "top"
 
     def __post_init__(self) -> None:
         self.features = tuple(self.features)
@@ -69,6 +72,8 @@ class ContentGMMConfig(EngineConfig):
             raise ValueError(f"criterion must be one of {CRITERIA}, not {self.criterion!r}")
         if not 2 <= self.pca_components <= len(self.features):
             raise ValueError("pca_components must be between 2 and the number of features")
+        if self.serve not in ("top", "sample"):
+            raise ValueError(f"serve must be 'top' or 'sample', not {self.serve!r}")
         if not self.component_candidates or min(self.component_candidates) < 2:
             raise ValueError("component_candidates must be non-empty and each at least 2")
 
@@ -200,6 +205,12 @@ class ContentGMM(Engine):
         seeds = self._ids[self._seed_rows(context)]
         return seeds[np.nanargmax(similarity, axis=1)], None
 
+    def recommend(self, context: UserContext, k: int, exclude: np.ndarray | None = None) -> ScoredItems:
+        """The top ``k`` candidates, or with ``serve="sample"`` a seeded sample of them."""
+        if self.config.serve == "sample":
+            return self.sample(context, n=min(k, self.config.sample_size), exclude=exclude)
+        return super().recommend(context, k, exclude)
+
     def similar_items(self, item_id: int, k: int) -> ScoredItems:
         """Top ``k`` by cosine similarity within the item's cluster; empty if unknown."""
         self._check_fitted()
@@ -222,7 +233,7 @@ class ContentGMM(Engine):
         same user sees the same picks until one of them changes. Picks keep their score order.
         """
         cfg = self.config
-        pool = self.recommend(context, cfg.neighbours * cfg.seeds_per_user, exclude)
+        pool = super().recommend(context, cfg.neighbours * cfg.seeds_per_user, exclude)
         entropy = [cfg.seed, context.user_id or 0, salt]
         rng = np.random.default_rng([value & 0xFFFFFFFF for value in entropy])
         size = min(cfg.sample_size if n is None else n, len(pool))

@@ -153,6 +153,19 @@ def test_sample_is_reproducible_and_seeded():
     assert not np.isin(engine.sample(context, n=30, exclude=first.item_ids).item_ids, first.item_ids).any()
 
 
+def test_serving_a_sample_as_the_deck_did():
+    context = UserContext(user_id=7, recent_item_ids=(int(BLOB_A[0]), int(BLOB_B[0])))
+    top = fitted().recommend(context, 30)
+    sampler = fitted(serve="sample")
+    served = sampler.recommend(context, 10)
+    assert len(served) == 4 and np.isin(served.item_ids, top.item_ids).all()
+    np.testing.assert_array_equal(served.item_ids, sampler.sample(context).item_ids)
+    assert not np.array_equal(served.item_ids, top.item_ids[:4]) or len(top) == 4
+    assert len(sampler.recommend(context, 2)) == 2
+    with pytest.raises(ValueError, match="serve"):
+        fitted(serve="random")
+
+
 def test_sample_without_seeds_is_empty():
     assert len(fitted().sample(UserContext(user_id=3))) == 0
 
