@@ -204,3 +204,25 @@ def top_k_indices(scores: np.ndarray, k: int) -> np.ndarray:
         part = np.arange(len(scores))
     order = np.lexsort((part, -scores[part]))
     return part[order]
+
+
+SCORE_FLOOR = 0.1
+
+
+def scale_scores(scores: np.ndarray, floor: float = SCORE_FLOOR) -> np.ndarray:
+    """Scale finite scores linearly to ``[floor, 1]`` (all equal → 1); NaN stays NaN.
+
+    Used to combine engines whose scores live on different scales: every item an engine
+    scores keeps at least ``floor`` of the engine's weight.
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    finite = np.isfinite(scores)
+    if not finite.any():
+        return scores.copy()
+    low, high = scores[finite].min(), scores[finite].max()
+    scaled = np.full_like(scores, np.nan)
+    if high - low < 1e-12:
+        scaled[finite] = 1.0
+    else:
+        scaled[finite] = floor + (1 - floor) * (scores[finite] - low) / (high - low)
+    return scaled

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from engines.base import TrainingData, UserContext
+from engines.base import TrainingData, UserContext, scale_scores
 from engines.datasets import HeldOut, LoadedDataset
 
 RECENT_ITEMS = 10  # how many latest training interactions go into UserContext.recent_item_ids
@@ -36,8 +36,9 @@ ScorerFactory = Callable[[], Scorer]
 
 
 class Mix:
-    """A weighted mix of engines: each engine's scores are min-max normalised per call, then
-    summed by weight; an engine with no score (NaN) for an item contributes nothing to it."""
+    """A weighted mix of engines: each engine's scores are scaled to [0.1, 1] per call (as the
+    serving mixer does), then summed by weight; an engine with no score (NaN) for an item
+    contributes nothing to it."""
 
     def __init__(self, parts: Sequence[tuple[ScorerFactory, float]]) -> None:
         if not parts:
@@ -61,11 +62,8 @@ class Mix:
             finite = np.isfinite(scores)
             if not finite.any():
                 continue
-            low, high = scores[finite].min(), scores[finite].max()
-            normalised = (
-                (scores[finite] - low) / (high - low) if high > low else np.ones(finite.sum())
-            )
-            total[finite] += weight * normalised
+            # The same scaling as the serving mixer, so offline and online mixes agree.
+            total[finite] += weight * scale_scores(scores)[finite]
             scored |= finite
         total[~scored] = np.nan
         return total

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from engines.base import ScoredItems
+from engines.base import SCORE_FLOOR, ScoredItems, scale_scores
 
-FLOOR = 0.1
+FLOOR = SCORE_FLOOR
 FALLBACK_FACTOR = 0.01  # fills rank below every mixed track
 
 
@@ -38,12 +38,7 @@ class MixedItem:
 
 def normalise(scores: np.ndarray) -> np.ndarray:
     """Scale scores linearly to [FLOOR, 1]; equal scores all become 1."""
-    if not len(scores):
-        return scores
-    low, high = float(np.min(scores)), float(np.max(scores))
-    if high - low < 1e-12:
-        return np.ones_like(scores, dtype=np.float64)
-    return FLOOR + (1 - FLOOR) * (scores - low) / (high - low)
+    return scale_scores(scores, FLOOR)
 
 
 def mix(

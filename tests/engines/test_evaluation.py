@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engines.base import ScoredItems, TrainingData, UserContext
+from engines.base import SCORE_FLOOR, ScoredItems, TrainingData, UserContext
 from engines.datasets import HeldOut, LoadedDataset
 from engines.evaluation import (
     Mix,
@@ -192,7 +192,7 @@ def test_mix_combines_normalised_scores_by_weight():
     mix = Mix([(lambda: silent, 5.0), (lambda: good, 1.0)]).fit(data)
     user, item = int(data.ratings["user_id"][0]), int(data.ratings["item_id"][0])
     np.testing.assert_array_equal(
-        mix.score(UserContext(user_id=user), np.array([item, 10_000])), [1.0, 0.0]
+        mix.score(UserContext(user_id=user), np.array([item, 10_000])), [1.0, SCORE_FLOOR]
     )
     nothing = Mix([(lambda: silent, 1.0)]).fit(data)
     assert np.isnan(nothing.score(UserContext(user_id=user), np.array([1, 2]))).all()
