@@ -124,11 +124,15 @@ class SVDEngine(Engine):
         return self._items.to_numpy(dtype=np.int64)
 
     def candidates(self, context: UserContext) -> np.ndarray:
-        """Items the user has not rated (every item for an unknown user)."""
+        """Items the user has not rated; none for an unknown user.
+
+        A cold-start user has no factors: a bias-only list would only repeat the best-rated
+        tracks, so the engine leaves them to the demographic and popularity fallbacks.
+        """
         user = self._user_index(context)
         items = self.known_items()
         if user < 0:
-            return items
+            return items[:0]
         mask = np.ones(len(items), dtype=bool)
         mask[self._rated.indices[self._rated.indptr[user] : self._rated.indptr[user + 1]]] = False
         return items[mask]
