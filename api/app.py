@@ -8,13 +8,12 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import sqlalchemy as sa
+from anyio import to_thread
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 from strawberry.asgi import GraphQL
-
-from anyio import to_thread
 
 from api.context import Context
 from api.db import create_db_engine
