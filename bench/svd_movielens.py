@@ -6,7 +6,8 @@ Two figures, medians over ``--repeats`` seeds:
   ``cross_validate`` (surprise publishes RMSE 0.934 / MAE 0.737 for SVD on ML-100K);
 - fit time on identical fold data: ``SVDEngine.fit(TrainingData)`` against surprise's
   ``Dataset.load_from_df(...).build_full_trainset()`` + ``SVD.fit`` (the same work from
-  the same DataFrame), interleaved so that machine load hits both alike.
+  the same DataFrame) and against ``SVD.fit`` alone on the prebuilt trainset, interleaved
+  so that machine load hits all alike.
 
     nice .venv/bin/python bench/svd_movielens.py [--data ../shared/data/ml-100k] [--repeats 3]
 """
@@ -91,8 +92,12 @@ def main() -> None:
             runs.setdefault(key, []).append(value)
     summary = {key: statistics.median(values) for key, values in runs.items()}
     summary["fit_time_ratio"] = summary["engine_fit_s"] / summary["surprise_fit_s"]
+    summary["fit_time_ratio_vs_fit_only"] = summary["engine_fit_s"] / summary["surprise_fit_only_s"]
     summary["rmse_vs_published"] = summary["engine_rmse"] - PUBLISHED["rmse"]
-    summary["ok"] = abs(summary["rmse_vs_published"]) <= 0.005 and summary["fit_time_ratio"] <= 1.10
+    summary["ok"] = (
+        abs(summary["rmse_vs_published"]) <= 0.005
+        and max(summary["fit_time_ratio"], summary["fit_time_ratio_vs_fit_only"]) <= 1.10
+    )
     print(json.dumps({"summary": summary, "repeats": args.repeats, "folds": FOLDS}), flush=True)
 
 

@@ -7,13 +7,14 @@ Surprise trains the model; scoring is done here in one vectorised step from the 
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Self
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from surprise import SVD, Dataset, Reader
+from surprise import SVD, Dataset, Reader, Trainset
 from surprise.model_selection import GridSearchCV, KFold
 
 from engines.base import Engine, EngineConfig, ScoredItems, TrainingData, UserContext, top_k_indices
@@ -71,6 +72,23 @@ def surprise_dataset(frame: pd.DataFrame, config: SVDConfig) -> Dataset:
     )
 
 
+def build_trainset(frame: pd.DataFrame, config: SVDConfig) -> Trainset:
+    """The surprise ``Trainset`` that ``Dataset.load_from_df(...).build_full_trainset()`` gives
+    (same inner ids, same rating order, hence the same model), built from the columns directly.
+    """
+    users, user_ids = pd.factorize(frame["user_id"])
+    items, item_ids = pd.factorize(frame["item_id"])
+    ratings = frame["rating"].to_numpy(dtype=np.float64)
+    by_user, by_item = defaultdict(list), defaultdict(list)
+    for user, item, rating in zip(users.tolist(), items.tolist(), ratings.tolist(), strict=True):
+        by_user[user].append((item, rating))
+        by_item[item].append((user, rating))
+    user_map = dict(zip(user_ids.tolist(), range(len(user_ids)), strict=True))
+    item_map = dict(zip(item_ids.tolist(), range(len(item_ids)), strict=True))
+    return Trainset(by_user, by_item, len(user_ids), len(item_ids), len(ratings),
+                    config.rating_scale, user_map, item_map)  # fmt: skip
+
+
 class SVDEngine(Engine):
     """Biased (or plain) matrix factorisation trained by surprise's SGD."""
 
@@ -83,10 +101,10 @@ class SVDEngine(Engine):
         frame = rating_frame(data, self.config)
         if not len(frame):
             raise ValueError("svd needs at least one rating")
-        trainset = surprise_dataset(frame, self.config).build_full_trainset()
+        trainset = build_trainset(frame, self.config)
         self.algo = SVD(**self.config.surprise_params()).fit(trainset)
-        self._users = pd.Index([trainset.to_raw_uid(u) for u in range(trainset.n_users)])
-        self._items = pd.Index([trainset.to_raw_iid(i) for i in range(trainset.n_items)])
+        self._users = pd.Index(frame["user_id"].unique())  # inner id order
+        self._items = pd.Index(frame["item_id"].unique())
         self.global_mean = float(trainset.global_mean)
         self.bu, self.bi = np.asarray(self.algo.bu), np.asarray(self.algo.bi)
         self.pu, self.qi = np.asarray(self.algo.pu), np.asarray(self.algo.qi)

@@ -9,7 +9,6 @@ import logging
 import tempfile
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any, Self
 
 import lightning.pytorch as pl
@@ -17,50 +16,15 @@ import numpy as np
 import pandas as pd
 import torch
 from lightning.pytorch.callbacks import EarlyStopping
+from lightning.pytorch.trainer.states import TrainerFn
 from scipy import sparse
 
-from engines.base import Engine, EngineConfig, TrainingData, UserContext
-from engines.ncf.data import N_GENDERS, IndexedData, NCFDataModule, index_data
-from engines.ncf.module import NeuMF
+from engines.base import Engine, TrainingData, UserContext
+from engines.ncf.config import NCFConfig
+from engines.ncf.data import IndexedData, NCFDataModule, index_data
+from engines.ncf.module import NeuMF, fuse
 
 ARTIFACT_FORMAT = 1
-
-
-@dataclass
-class NCFConfig(EngineConfig):
-    """Hyper-parameters of :class:`NCFEngine`.
-
-    ``objective`` is ``implicit`` (BCE with ``num_negatives`` sampled negatives per positive)
-    or ``rating`` (MSE). Early stopping watches validation NDCG@10 (implicit, on up to
-    ``val_users`` held-out users) or RMSE (rating, on ``val_fraction`` of the ratings).
-    ``lr_decay`` multiplies the learning rate after every epoch; ``dropout`` applies before
-    each MLP layer; ``embedding_l2`` penalises the squared norm of the embeddings in a batch. ``demo_dim=0`` turns the age-group/gender embeddings off.
-    """
-
-    objective: str = "implicit"
-    gmf_dim: int = 16
-    mlp_dim: int = 32
-    demo_dim: int = 5
-    layers: tuple[int, ...] = (64, 32, 16)
-    lr: float = 1e-3
-    weight_decay: float = 0.0
-    lr_decay: float = 1.0
-    dropout: float = 0.0
-    embedding_l2: float = 0.0
-    batch_size: int = 1024
-    epochs: int = 20
-    num_negatives: int = 4
-    patience: int = 3
-    val_users: int = 1000
-    val_fraction: float = 0.1
-    accelerator: str = "auto"
-    rating_scale: tuple[float, float] = (0.0, 5.0)
-
-    def __post_init__(self) -> None:
-        self.layers = tuple(int(n) for n in self.layers)  # JSON gives lists back
-        self.rating_scale = tuple(float(x) for x in self.rating_scale)  # type: ignore[assignment]
-        if self.objective not in ("implicit", "rating"):
-            raise ValueError(f"unknown objective {self.objective!r}; expected implicit or rating")
 
 
 class _KeepBest(pl.Callback):
@@ -79,7 +43,9 @@ class _KeepBest(pl.Callback):
         self.best = self.sign * float(value)
         self.state = {k: v.detach().clone() for k, v in module.state_dict().items()}
         metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("val_")}
-        self.metrics = metrics | {"best_epoch": trainer.current_epoch + 1}
+        fitting = trainer.state.fn == TrainerFn.FITTING
+        epoch = trainer.current_epoch + 1 if fitting else 0  # 0: the starting weights
+        self.metrics = metrics | {"best_epoch": epoch}
 
 
 @contextlib.contextmanager
@@ -114,32 +80,52 @@ class NCFEngine(Engine):
         datamodule = NCFDataModule(indexed, cfg.objective, cfg.batch_size, cfg.num_negatives,
                                    cfg.val_users, cfg.val_fraction, cfg.seed)  # fmt: skip
         datamodule.setup("fit")
-        rating_mean = (
-            float(indexed.targets[datamodule.train_rows].mean())
-            if cfg.objective == "rating"
-            else 0.0
-        )
-        module = self._new_module(
-            len(indexed.users), len(indexed.items), indexed.n_age_groups, rating_mean
-        )
-        module.set_demographics(indexed.user_age, indexed.user_gender)
+        rating_mean = 0.0
+        if cfg.objective == "rating":
+            rating_mean = float(indexed.targets[datamodule.train_rows].mean())
+
+        def new_module(tower: str) -> NeuMF:
+            module = NeuMF(len(indexed.users), len(indexed.items), indexed.n_age_groups, cfg,
+                           tower, rating_mean)  # fmt: skip
+            module.set_demographics(indexed.user_age, indexed.user_gender)
+            return module
+
+        self.metrics = {}
+        if cfg.pretrain_epochs:
+            gmf = self._train(new_module("gmf"), datamodule, cfg.pretrain_epochs, "gmf_")
+            mlp = self._train(new_module("mlp"), datamodule, cfg.pretrain_epochs, "mlp_")
+            module = self._train(fuse(gmf, mlp), datamodule, cfg.epochs)
+        else:
+            module = self._train(new_module("neumf"), datamodule, cfg.epochs)
+        self._set_model(module, indexed.users, indexed.items, self._seen_matrix(indexed))
+        return self
+
+    def _train(
+        self, module: NeuMF, datamodule: NCFDataModule, epochs: int, prefix: str = ""
+    ) -> NeuMF:
+        """Fit ``module`` for up to ``epochs``; returns it with its best epoch's weights, on CPU."""
+        if epochs <= 0:
+            return module
+        cfg = self.config
         monitor, mode = ("val_ndcg", "max") if cfg.objective == "implicit" else ("val_rmse", "min")
         keep_best = _KeepBest(monitor, mode)
         callbacks = [keep_best, EarlyStopping(monitor, mode=mode, patience=cfg.patience)]
         with _quiet(), tempfile.TemporaryDirectory() as root:
             trainer = pl.Trainer(
-                max_epochs=cfg.epochs, accelerator=cfg.accelerator, devices=1, logger=False,
+                max_epochs=epochs, accelerator=cfg.accelerator, devices=1, logger=False,
                 enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
                 num_sanity_val_steps=0, default_root_dir=root,
                 callbacks=callbacks if datamodule.has_validation else [],
                 limit_val_batches=1.0 if datamodule.has_validation else 0,
             )  # fmt: skip
+            if datamodule.has_validation:  # the starting weights compete too (fused towers)
+                trainer.validate(module, datamodule=datamodule, verbose=False)
             trainer.fit(module, datamodule=datamodule)
         if keep_best.state is not None:
             module.load_state_dict(keep_best.state)
-        self.metrics = keep_best.metrics | {"epochs": trainer.current_epoch}
-        self._set_model(module, indexed.users, indexed.items, self._seen_matrix(indexed))
-        return self
+        metrics = keep_best.metrics | {"epochs": trainer.current_epoch}
+        self.metrics |= {prefix + name: value for name, value in metrics.items()}
+        return module.cpu()
 
     def score(self, context: UserContext, item_ids: np.ndarray) -> np.ndarray:
         """Logits (implicit) or clipped ratings; NaN for unknown users and items."""
@@ -160,7 +146,7 @@ class NCFEngine(Engine):
         return scores
 
     def known_items(self) -> np.ndarray:
-        """Every item id seen in training."""
+        """Every item the model has an embedding for (interacted with, or in the catalog)."""
         return self._items.to_numpy(dtype=np.int64)
 
     def candidates(self, context: UserContext) -> np.ndarray:
@@ -203,7 +189,7 @@ class NCFEngine(Engine):
             raise TypeError("not an ncf artifact (or an unsupported format version)")
         engine = cls(payload["config"])
         users, items = pd.Index(payload["users"].numpy()), pd.Index(payload["items"].numpy())
-        module = engine._new_module(len(users), len(items), payload["n_age_groups"], 0.0)
+        module = NeuMF(len(users), len(items), payload["n_age_groups"], engine.config)
         module.load_state_dict(payload["state_dict"])
         indptr, indices = payload["seen_indptr"].numpy(), payload["seen_indices"].numpy()
         seen = sparse.csr_matrix(
@@ -212,16 +198,6 @@ class NCFEngine(Engine):
         engine._set_model(module, users, items, seen)
         engine.metrics = dict(payload["metrics"])
         return engine
-
-    def _new_module(
-        self, n_users: int, n_items: int, n_age_groups: int, rating_mean: float
-    ) -> NeuMF:
-        cfg = self.config
-        return NeuMF(n_users, n_items, n_age_groups, N_GENDERS, gmf_dim=cfg.gmf_dim,
-                     mlp_dim=cfg.mlp_dim, demo_dim=cfg.demo_dim, layers=cfg.layers,
-                     objective=cfg.objective, lr=cfg.lr,
-                     weight_decay=cfg.weight_decay, lr_decay=cfg.lr_decay, dropout=cfg.dropout, embedding_l2=cfg.embedding_l2,
-                     rating_mean=rating_mean)  # fmt: skip
 
     @staticmethod
     def _seen_matrix(indexed: IndexedData) -> sparse.csr_matrix:

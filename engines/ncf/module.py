@@ -3,19 +3,25 @@ embeddings feeding the MLP tower.
 
 ``implicit`` objective: a logit per (user, item), binary cross-entropy against sampled
 negatives, validated by leave-one-out HR/NDCG. ``rating`` objective: a predicted rating
-(mean + output), mean squared error, validated by RMSE/MAE.
+(mean + output), mean squared error, validated by RMSE/MAE. ``tower`` selects the whole
+NeuMF or one tower alone (GMF or MLP), which is how the paper pre-trains NeuMF.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
 
 import lightning.pytorch as pl
 import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
+
+from engines.ncf.config import NCFConfig
+from engines.ncf.data import N_GENDERS
+
+TOWERS = ("neumf", "gmf", "mlp")
+VAL_K = 10
 
 
 class NeuMF(pl.LightningModule):
@@ -26,30 +32,16 @@ class NeuMF(pl.LightningModule):
         n_users: int,
         n_items: int,
         n_age_groups: int,
-        n_genders: int,
-        gmf_dim: int = 16,
-        mlp_dim: int = 32,
-        demo_dim: int = 5,
-        layers: Sequence[int] = (64, 32, 16),
-        objective: str = "implicit",
-        lr: float = 1e-3,
-        weight_decay: float = 0.0,
-        lr_decay: float = 1.0,
-        dropout: float = 0.0,
-        embedding_l2: float = 0.0,
+        config: NCFConfig,
+        tower: str = "neumf",
         rating_mean: float = 0.0,
-        val_k: int = 10,
     ) -> None:
         super().__init__()
-        if objective not in ("implicit", "rating"):
-            raise ValueError(f"unknown objective {objective!r}; expected implicit or rating")
-        self.objective, self.lr, self.weight_decay, self.lr_decay = (
-            objective,
-            lr,
-            weight_decay,
-            lr_decay,
-        )
-        self.embedding_l2, self.val_k = embedding_l2, val_k
+        if tower not in TOWERS:
+            raise ValueError(f"unknown tower {tower!r}; expected one of {TOWERS}")
+        self.config, self.tower = config, tower
+        self.optimizer_choice = ("adam", config.lr)
+        gmf_dim, mlp_dim, demo_dim = config.gmf_dim, config.mlp_dim, config.demo_dim
         self.user_gmf, self.item_gmf = (
             nn.Embedding(n_users, gmf_dim),
             nn.Embedding(n_items, gmf_dim),
@@ -59,30 +51,26 @@ class NeuMF(pl.LightningModule):
             nn.Embedding(n_items, mlp_dim),
         )
         self.age = nn.Embedding(n_age_groups, demo_dim) if demo_dim else None
-        self.gender = nn.Embedding(n_genders, demo_dim) if demo_dim else None
+        self.gender = nn.Embedding(N_GENDERS, demo_dim) if demo_dim else None
         # Demographics per user index travel with the weights, so scoring needs only the ids.
         self.register_buffer("user_age", torch.zeros(n_users, dtype=torch.long))
         self.register_buffer("user_gender", torch.zeros(n_users, dtype=torch.long))
         self.register_buffer("rating_mean", torch.tensor(float(rating_mean)))
-        sizes = [2 * mlp_dim + (2 * demo_dim if demo_dim else 0), *layers]
-        tower: list[nn.Module] = []
+        sizes = [2 * mlp_dim + 2 * demo_dim, *config.layers]
+        layers: list[nn.Module] = []
         for n_in, n_out in itertools.pairwise(sizes):
-            tower += [nn.Dropout(dropout)] if dropout else []
-            tower += [nn.Linear(n_in, n_out), nn.ReLU()]
-        self.mlp = nn.Sequential(*tower)
-        self.output = nn.Linear(gmf_dim + sizes[-1], 1)
+            layers += [nn.Dropout(config.dropout)] if config.dropout else []
+            layers += [nn.Linear(n_in, n_out), nn.ReLU()]
+        self.mlp = nn.Sequential(*layers)
+        fused = (gmf_dim if tower != "mlp" else 0) + (sizes[-1] if tower != "gmf" else 0)
+        self.output = nn.Linear(fused, 1)
         self._init_weights()
         self._val_outputs: list[torch.Tensor] = []
 
     def _init_weights(self) -> None:
-        for embedding in (
-            self.user_gmf,
-            self.item_gmf,
-            self.user_mlp,
-            self.item_mlp,
-            self.age,
-            self.gender,
-        ):
+        for embedding in (self.user_gmf, self.item_gmf, self.user_mlp, self.item_mlp):
+            nn.init.normal_(embedding.weight, std=0.01)
+        for embedding in (self.age, self.gender):
             if embedding is not None:
                 nn.init.normal_(embedding.weight, std=0.01)
         for layer in self.mlp:
@@ -100,32 +88,28 @@ class NeuMF(pl.LightningModule):
     def forward(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
         """Logits (implicit) or ratings (rating) for broadcastable index tensors."""
         users, items = torch.broadcast_tensors(users, items)
-        gmf = self.user_gmf(users) * self.item_gmf(items)
-        parts = [self.user_mlp(users), self.item_mlp(items)]
-        if self.age is not None and self.gender is not None:
-            parts += [self.age(self.user_age[users]), self.gender(self.user_gender[users])]
-        mlp = self.mlp(torch.cat(parts, dim=-1))
-        return self.output(torch.cat([gmf, mlp], dim=-1)).squeeze(-1) + self.rating_mean
+        parts = []
+        if self.tower != "mlp":
+            parts.append(self.user_gmf(users) * self.item_gmf(items))
+        if self.tower != "gmf":
+            inputs = [self.user_mlp(users), self.item_mlp(items)]
+            if self.age is not None and self.gender is not None:
+                inputs += [self.age(self.user_age[users]), self.gender(self.user_gender[users])]
+            parts.append(self.mlp(torch.cat(inputs, dim=-1)))
+        return self.output(torch.cat(parts, dim=-1)).squeeze(-1) + self.rating_mean
 
     def training_step(self, batch: tuple[torch.Tensor, ...], batch_idx: int) -> torch.Tensor:
         users, items, targets = batch
         predicted = self(users, items)
-        if self.objective == "implicit":
+        if self.config.objective == "implicit":
             loss = F.binary_cross_entropy_with_logits(predicted, targets)
         else:
             loss = F.mse_loss(predicted, targets)
-        if self.embedding_l2:
-            loss = loss + self.embedding_l2 * self._squared_norms(users, items)
         self.log("train_loss", loss, on_step=False, on_epoch=True, batch_size=len(users))
         return loss
 
-    def _squared_norms(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
-        """Mean squared norm of the batch's user and item embeddings (L2 on rows in use)."""
-        rows = [self.user_gmf(users), self.item_gmf(items), self.user_mlp(users), self.item_mlp(items)]
-        return sum(row.square().sum(dim=-1) for row in rows).mean()
-
     def validation_step(self, batch: tuple[torch.Tensor, ...], batch_idx: int) -> None:
-        if self.objective == "implicit":
+        if self.config.objective == "implicit":
             users, candidates = batch  # candidates[:, 0] is the held-out positive
             scores = self(users.unsqueeze(1), candidates)
             self._val_outputs.append((scores[:, 1:] >= scores[:, :1]).sum(dim=1))
@@ -138,8 +122,8 @@ class NeuMF(pl.LightningModule):
             return
         values = torch.cat(self._val_outputs).float()
         self._val_outputs.clear()
-        if self.objective == "implicit":
-            hits = values < self.val_k
+        if self.config.objective == "implicit":
+            hits = values < VAL_K
             self.log("val_hr", hits.float().mean())
             self.log("val_ndcg", torch.where(hits, 1.0 / torch.log2(values + 2.0), 0.0).mean())
         else:
@@ -147,6 +131,33 @@ class NeuMF(pl.LightningModule):
             self.log("val_mae", values.abs().mean())
 
     def configure_optimizers(self) -> dict:
-        optimizer = torch.optim.Adam(self.parameters(), lr=self.lr, weight_decay=self.weight_decay)
-        schedule = torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=self.lr_decay)
+        name, lr = self.optimizer_choice
+        if name == "sgd":
+            optimizer = torch.optim.SGD(self.parameters(), lr=lr)
+        else:
+            optimizer = torch.optim.Adam(self.parameters(), lr=lr)
+        schedule = torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=self.config.lr_decay)
         return {"optimizer": optimizer, "lr_scheduler": schedule}
+
+
+def fuse(gmf: NeuMF, mlp: NeuMF, alpha: float = 0.5) -> NeuMF:
+    """A NeuMF initialised from separately trained GMF and MLP towers (the paper's
+    pre-training): their embeddings and layers, and an output layer weighing them
+    ``alpha`` : ``1 - alpha``. It fine-tunes with plain SGD at ``finetune_lr``."""
+    n_users, n_items = gmf.user_gmf.num_embeddings, gmf.item_gmf.num_embeddings
+    n_age_groups = gmf.age.num_embeddings if gmf.age is not None else 1
+    neumf = NeuMF(n_users, n_items, n_age_groups, gmf.config, "neumf", float(gmf.rating_mean))
+    state = neumf.state_dict()
+    for source, owned in (
+        (gmf, ("user_gmf", "item_gmf")),
+        (mlp, ("user_mlp", "item_mlp", "age", "gender", "mlp")),
+    ):
+        state |= {k: v for k, v in source.state_dict().items() if k.split(".")[0] in owned}
+    state["user_age"], state["user_gender"] = gmf.user_age, gmf.user_gender
+    state["output.weight"] = torch.cat(
+        [alpha * gmf.output.weight, (1 - alpha) * mlp.output.weight], dim=1
+    )
+    state["output.bias"] = alpha * gmf.output.bias + (1 - alpha) * mlp.output.bias
+    neumf.load_state_dict(state)
+    neumf.optimizer_choice = ("sgd", gmf.config.finetune_lr)
+    return neumf

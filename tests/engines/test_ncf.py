@@ -14,6 +14,7 @@ from engines.datasets import LoadedDataset
 from engines.evaluation import evaluate
 from engines.ncf import NCFConfig, NCFEngine
 from engines.ncf.data import NCFDataModule, index_data, sample_negatives
+from engines.ncf.module import NeuMF, fuse
 from tests.engines.engine_contract import EngineContract
 
 FAST = {
@@ -142,6 +143,30 @@ def test_early_stopping_keeps_metrics_of_the_best_epoch(implicit_data):
     assert metrics["best_epoch"] <= metrics["epochs"] < 30
 
 
+def test_fused_model_starts_as_the_average_of_its_towers(implicit_data):
+    indexed = index_data(implicit_data, "implicit")
+    config = NCFConfig.from_dict(FAST)
+    gmf, mlp = (NeuMF(48, 160, indexed.n_age_groups, config, tower) for tower in ("gmf", "mlp"))
+    for tower in (gmf, mlp):
+        tower.set_demographics(indexed.user_age, indexed.user_gender)
+    users, items = torch.arange(48), torch.arange(48) * 3
+    expected = 0.5 * gmf(users, items) + 0.5 * mlp(users, items)
+    torch.testing.assert_close(fuse(gmf, mlp)(users, items), expected)
+
+
+def test_pretraining_trains_both_towers_then_fine_tunes(implicit_data):
+    config = FAST | {"pretrain_epochs": 8, "epochs": 1, "batch_size": 64, "patience": 8}
+    holder = []
+    result = evaluate(
+        lambda: holder.append(NCFEngine(config)) or holder[-1],
+        LoadedDataset("blocks", implicit_data),
+        "hr",
+    )
+    metrics = holder[-1].metrics
+    assert metrics["gmf_epochs"] == metrics["mlp_epochs"] == 8 and metrics["epochs"] == 1
+    assert result["hr"] > 0.25  # random ranking: 0.1
+
+
 def test_artifact_is_self_contained_bytes(engine):
     blob = engine.dumps()
     assert isinstance(blob, bytes)
@@ -194,6 +219,14 @@ def test_negatives_are_unseen_and_resampled_each_epoch(implicit_data):
     assert not torch.equal(first, second)
     _, candidates = module.val_tensors
     assert candidates.shape == (10, 100)
+
+
+def test_dropout_applies_in_training_only():
+    module = NeuMF(4, 5, 1, NCFConfig(dropout=0.5, layers=(8, 4)))
+    assert sum(isinstance(layer, torch.nn.Dropout) for layer in module.mlp) == 2
+    users, items = torch.arange(4), torch.arange(4)
+    module.eval()
+    torch.testing.assert_close(module(users, items), module(users, items))
 
 
 def test_config_validates_the_objective():

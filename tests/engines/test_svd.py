@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from surprise import SVD, Dataset, Reader
 
 from engines.base import TrainingData, UserContext
 from engines.svd import SVDEngine, tune
@@ -64,6 +65,14 @@ def test_vectorised_scores_and_ranking_equal_surprise_predict(engine, user_id):
     by_predict = candidates[np.lexsort((np.arange(len(candidates)), -expected))]
     assert ranked.item_ids.tolist() == by_predict.tolist()
     np.testing.assert_allclose(ranked.scores, np.sort(expected)[::-1], rtol=0, atol=1e-9)
+
+
+def test_model_equals_surprise_trained_on_the_same_dataframe(data, engine):
+    frame = data.ratings[["user_id", "item_id", "rating"]]
+    trainset = Dataset.load_from_df(frame, Reader(rating_scale=(0, 5))).build_full_trainset()
+    direct = SVD(n_factors=8, n_epochs=30, lr_all=0.01, random_state=3).fit(trainset)
+    for name in ("pu", "qi", "bu", "bi"):
+        np.testing.assert_array_equal(getattr(engine, name), getattr(direct, name))
 
 
 def test_scores_are_clipped_like_surprise(data):

@@ -1,0 +1,48 @@
+"""Hyper-parameters of the ``ncf`` engine (a JSON-round-tripping dataclass)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from engines.base import EngineConfig
+
+OBJECTIVES = ("implicit", "rating")
+
+
+@dataclass
+class NCFConfig(EngineConfig):
+    """Hyper-parameters of :class:`~engines.ncf.engine.NCFEngine`.
+
+    ``objective`` is ``implicit`` (BCE with ``num_negatives`` sampled negatives per positive)
+    or ``rating`` (MSE). Early stopping watches validation NDCG@10 (implicit, on up to
+    ``val_users`` held-out users) or RMSE (rating, on ``val_fraction`` of the ratings).
+    With ``pretrain_epochs`` > 0 the GMF and MLP towers are first trained alone (Adam), then
+    fused and fine-tuned for ``epochs`` with plain SGD at ``finetune_lr``, as in the NCF paper.
+    ``lr_decay`` multiplies the learning rate after every epoch; ``dropout`` applies before
+    each MLP layer; ``demo_dim=0`` turns the age-group/gender embeddings off.
+    """
+
+    objective: str = "implicit"
+    gmf_dim: int = 16
+    mlp_dim: int = 32
+    demo_dim: int = 5
+    layers: tuple[int, ...] = (64, 32, 16)
+    dropout: float = 0.0
+    lr: float = 1e-3
+    lr_decay: float = 1.0
+    batch_size: int = 1024
+    epochs: int = 20
+    pretrain_epochs: int = 0
+    finetune_lr: float = 1e-2
+    num_negatives: int = 4
+    patience: int = 3
+    val_users: int = 1000
+    val_fraction: float = 0.1
+    accelerator: str = "auto"
+    rating_scale: tuple[float, float] = (0.0, 5.0)
+
+    def __post_init__(self) -> None:
+        self.layers = tuple(int(n) for n in self.layers)  # JSON gives lists back
+        self.rating_scale = tuple(float(x) for x in self.rating_scale)  # type: ignore[assignment]
+        if self.objective not in OBJECTIVES:
+            raise ValueError(f"unknown objective {self.objective!r}; expected one of {OBJECTIVES}")
