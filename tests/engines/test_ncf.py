@@ -28,6 +28,15 @@ FAST = {
 }
 
 
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """Tiny models gain nothing from threads, and on a busy machine threads wait for each other."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def block_interactions(
     n_users: int = 48, n_items: int = 160, groups: int = 8, per_user: int = 8, seed: int = 0
 ) -> TrainingData:
