@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from alembic import context
-
-import api.models  # noqa: F401  (registers every table on the metadata)
-from api.db import create_db_engine
-from api.settings import get_settings
+from domain.db import create_db_engine
+from domain.settings import get_settings
+from domain.tables import metadata
 
 config = context.config
-target_metadata = api.models.metadata
+target_metadata = metadata
 
 
 def _url() -> str:

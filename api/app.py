@@ -16,10 +16,10 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from strawberry.asgi import GraphQL
 
 from api.context import Context
-from api.db import create_db_engine
-from api.recommender_service import RecommenderService
 from api.schema import build_schema
-from api.settings import Settings, get_settings
+from domain.db import create_db_engine
+from domain.recommendations.service import RecommenderService
+from domain.settings import Settings, get_settings
 
 log = logging.getLogger("hz45.api")
 
@@ -124,7 +124,7 @@ def create_app(settings: Settings | None = None, *, engine=None, startup: list[C
         WebSocketRoute("/graphql", graphql),
     ]
     if settings.redis_url:
-        from api.dashboard import dashboard_app
+        from api.jobs.dashboard import dashboard_app
 
         routes.append(Mount("/rq", app=dashboard_app(settings.redis_url)))
     return Starlette(debug=False, routes=routes, lifespan=lifespan)

@@ -11,8 +11,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.requests import HTTPConnection
 
-from api.loaders import Loaders
-from api.settings import Settings
+from api.catalog.loaders import Loaders
+from domain.settings import Settings
 
 T = TypeVar("T")
 

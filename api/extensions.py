@@ -8,9 +8,12 @@ from collections.abc import Iterator
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from api.errors import INTERNAL_MESSAGE, VALIDATION_CODE, CodedError
+from domain.errors import CodedError
 
 log = logging.getLogger("hz45.api")
+
+INTERNAL_MESSAGE = "Internal server error"
+VALIDATION_CODE = "GRAPHQL_VALIDATION_FAILED"
 
 
 def _coded(error: GraphQLError) -> GraphQLError:

@@ -7,7 +7,7 @@ import binascii
 import json
 from typing import Any
 
-from api.errors import BadUserInput
+from domain.errors import BadUserInput
 
 
 def encode_cursor(*values: Any) -> str:

@@ -6,19 +6,20 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 
+from api.accounts.mutations import AccountMutation
+from api.accounts.queries import AccountQuery
+from api.catalog.queries import CatalogQuery
+from api.charts.queries import ChartQuery
+from api.charts.subscriptions import Subscription
 from api.extensions import ErrorCodes
-from api.mutations.accounts import AccountMutation
-from api.mutations.jobs import JobMutation
-from api.mutations.playlists import PlaylistMutation
-from api.mutations.plays import PlayMutation
-from api.queries.accounts import AccountQuery
-from api.queries.catalog import CatalogQuery
-from api.queries.charts import ChartQuery
-from api.queries.jobs import JobQuery
-from api.queries.recommendations import RecommendationQuery
-from api.queries.stats import StatsQuery
-from api.settings import ApiSettings
-from api.subscriptions import Subscription
+from api.jobs.mutations import JobMutation
+from api.jobs.queries import JobQuery
+from api.playlists.mutations import PlaylistMutation
+from api.plays.mutations import PlayMutation
+from api.recommendations.queries import RecommendationQuery
+from api.stats.queries import StatsQuery
+from domain.errors import CodedError
+from domain.settings import ApiSettings
 
 
 @strawberry.type
@@ -37,7 +38,7 @@ class Schema(strawberry.Schema):
     def process_errors(self, errors, execution_context=None) -> None:
         unexpected = [
             e for e in errors
-            if e.original_error is not None and not isinstance(e.original_error, GraphQLError)
+            if e.original_error is not None and not isinstance(e.original_error, GraphQLError | CodedError)
         ]
         if unexpected:
             super().process_errors(unexpected, execution_context)

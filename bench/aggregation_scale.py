@@ -22,9 +22,9 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from api.db import create_db_engine  # noqa: E402
-from api.migrations import upgrade  # noqa: E402
-from jobs.charts import aggregate_charts  # noqa: E402
+from domain.db import create_db_engine
+from domain.migrations import upgrade
+from jobs.charts import aggregate_charts
 
 TRACKS, USERS, DAYS, NEW_EVENTS = 5_000, 20_000, 30, 10_000
 

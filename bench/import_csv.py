@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from api.migrations import upgrade  # noqa: E402
+from domain.migrations import upgrade
 from jobs.import_csv import clean_tracks, import_csv, read_tracks_csv  # noqa: E402
 
 

@@ -20,9 +20,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from api.db import create_db_engine  # noqa: E402
-from api.migrations import upgrade  # noqa: E402
-from api.settings import EngineWeight, RecommenderSettings  # noqa: E402
+from domain.db import create_db_engine
+from domain.migrations import upgrade
+from domain.settings import EngineWeight, RecommenderSettings
 from jobs.demo_data import seed_demo  # noqa: E402
 from jobs.retrain import train_engines  # noqa: E402
 from tests.api.helpers import graphql_client, make_settings  # noqa: E402

@@ -27,23 +27,24 @@ from __future__ import annotations
 import logging
 import os
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from api.models import ChartHourly, JobState, PlayEvent, utcnow
+from domain.charts.tables import ChartHourly
+from domain.charts.windows import CHART_CHANNEL, LATENESS, WINDOW, floor_hour, open_windows
+from domain.columns import utcnow
+from domain.jobs.tables import JobState
+from domain.plays.tables import PlayEvent
 from jobs.common import insert_ignore, job_engine, publish_event
 from jobs.timebuckets import hour_floor
 
 log = logging.getLogger("hz45.jobs.charts")
 
-WINDOW = timedelta(hours=1)
-LATENESS = timedelta(hours=1)
 STATE_NAME = "aggregate_charts"
-CHART_CHANNEL = "chart-updated"
 # Test hook: when set, a run writes its process id to this file and stops before committing,
 # so a test can SIGKILL the process running the job (RQ's work horse) exactly mid-run.
 KILL_POINT_ENV = "HZ45_TEST_CHARTS_KILL_POINT"
@@ -51,21 +52,6 @@ KILL_POINT_ENV = "HZ45_TEST_CHARTS_KILL_POINT"
 _play = PlayEvent.__table__
 _chart = ChartHourly.__table__
 _state = JobState.__table__
-
-
-def floor_hour(moment: datetime) -> datetime:
-    """The start of the UTC hour containing ``moment``."""
-    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-
-
-def open_windows(now: datetime) -> list[datetime]:
-    """The windows that still accept late plays at ``now``, oldest first."""
-    first, last = floor_hour(now - LATENESS), floor_hour(now)
-    windows = []
-    while first <= last:
-        windows.append(first)
-        first += WINDOW
-    return windows
 
 
 def aggregate_charts(full: bool = False, now: str | None = None, database_url: str | None = None) -> dict[str, Any]:

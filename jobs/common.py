@@ -9,8 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from api.db import create_db_engine
-from api.settings import Settings, get_settings
+from domain.db import create_db_engine
+from domain.settings import Settings, get_settings
 
 log = logging.getLogger("hz45.jobs")
 
@@ -43,7 +43,7 @@ def insert_ignore(conn: Connection, table: sa.Table, **values: Any) -> sa.Execut
 
 def publish_event(settings: Settings, channel: str, message: dict[str, Any]) -> None:
     """Tell subscribers (Redis pub/sub or in-process) that something changed; never fails the job."""
-    from api.pubsub import publish
+    from domain.pubsub import publish
 
     try:
         publish(channel, message, redis_url=settings.redis_url)

@@ -15,9 +15,12 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from api.models import PlayEvent, Playlist, PlaylistItem, Track, User
-from jobs.catalog_store import ArtistRecord, TrackRecord, upsert_catalog
-from jobs.snapshot import age_group
+from domain.accounts.age_groups import age_group
+from domain.accounts.tables import User
+from domain.catalog.store import ArtistRecord, TrackRecord, upsert_catalog
+from domain.catalog.tables import Track
+from domain.playlists.tables import Playlist, PlaylistItem
+from domain.plays.tables import PlayEvent
 
 GENRES = ("acoustic", "dance", "edm", "hip-hop", "pop", "r-n-b", "rock", "romance", "soul", "k-pop")
 GENDERS = ("FEMALE", "MALE", "OTHER")

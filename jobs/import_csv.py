@@ -13,10 +13,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from api.db import create_db_engine
-from api.models import AUDIO_FEATURE_COLUMNS
-from api.settings import get_settings
-from jobs.catalog_store import ArtistRecord, TrackRecord, artist_id_from_name, upsert_catalog
+from domain.catalog.store import ArtistRecord, TrackRecord, artist_id_from_name, upsert_catalog
+from domain.catalog.tables import AUDIO_FEATURE_COLUMNS
+from domain.db import create_db_engine
+from domain.settings import get_settings
 
 REQUIRED_COLUMNS = ("track_id", "artists", "track_name", "track_genre", *AUDIO_FEATURE_COLUMNS)
 OPTIONAL_COLUMNS = ("album_name", "popularity", "duration_ms", "explicit")

@@ -13,13 +13,14 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
 from spotipy import Spotify
+from sqlalchemy.engine import Engine
 
-from api.db import create_db_engine
-from api.models import AUDIO_FEATURE_COLUMNS, AudioFeatures, ChartTop50, Genre, Track, TrackGenre
-from api.settings import Settings, get_settings
-from jobs.catalog_store import ArtistRecord, TrackRecord, upsert_catalog
+from domain.catalog.store import ArtistRecord, TrackRecord, upsert_catalog
+from domain.catalog.tables import AUDIO_FEATURE_COLUMNS, AudioFeatures, Genre, Track, TrackGenre
+from domain.charts.tables import ChartTop50
+from domain.db import create_db_engine
+from domain.settings import Settings, get_settings
 from jobs.spotify.client import (
     SpotifyError,
     fetch_artists,

@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 
 from croniter import croniter
 
-from api.models import utcnow
-from api.settings import Settings
-from jobs.queues import enqueue, inprocess_runner
+from domain.columns import utcnow
+from domain.jobs.queues import enqueue, inprocess_runner
+from domain.settings import Settings
 from jobs.schedule import ScheduledJob, scheduled_jobs
 
 log = logging.getLogger("hz45.jobs.inprocess")

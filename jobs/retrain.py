@@ -16,12 +16,12 @@ import numpy as np
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from api.db import create_db_engine
-from api.model_store import activate, active_versions, store_version
-from api.models import AudioFeatures
-from api.settings import Settings, get_settings
+from domain.catalog.tables import AudioFeatures
+from domain.db import create_db_engine
+from domain.recommendations.model_store import activate, active_versions, store_version
+from domain.recommendations.training_data import load_snapshot
+from domain.settings import Settings, get_settings
 from engines.base import TrainingData, UserContext
-from jobs.snapshot import load_snapshot
 from plugins.manager import describe, get_plugin_manager
 
 log = logging.getLogger("hz45.jobs.retrain")

@@ -13,8 +13,8 @@ from typing import Any
 from rq import cron
 from rq.utils import import_attribute
 
-from api.settings import Settings, get_settings
-from jobs.queues import JOB_TIMEOUTS, queue_for
+from domain.jobs.queues import JOB_TIMEOUTS, queue_for
+from domain.settings import Settings, get_settings
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from api.models import Genre, OverallDailyStats, PlayEvent, TrackArtist, TrackGenre, User, UserDailyStats, utcnow
+from domain.accounts.age_groups import age_group
+from domain.accounts.tables import User
+from domain.catalog.tables import Genre, TrackArtist, TrackGenre
+from domain.columns import utcnow
+from domain.plays.tables import PlayEvent
+from domain.stats.tables import OverallDailyStats, UserDailyStats
 from jobs.common import job_engine, resolve_day
-from jobs.snapshot import age_group
 from jobs.timebuckets import day_bounds, hour_of_day
 
 log = logging.getLogger("hz45.jobs.stats")

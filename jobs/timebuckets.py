@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
-from api.models.types import UTCDateTime
+from domain.columns import UTCDateTime
 
 # SQLite stores SQLAlchemy DateTimes as text in this layout; a bucket must compare equal to it.
 _SQLITE_HOUR = "%Y-%m-%d %H:00:00.000000"

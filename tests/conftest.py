@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from api.db import create_db_engine, normalise_url
-from api.migrations import upgrade
-from api.models import metadata
+from domain.db import create_db_engine, normalise_url
+from domain.migrations import upgrade
+from domain.tables import metadata
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

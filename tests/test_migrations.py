@@ -6,9 +6,9 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from api.db import create_db_engine
-from api.migrations import downgrade, upgrade
-from api.models import metadata
+from domain.db import create_db_engine
+from domain.migrations import downgrade, upgrade
+from domain.tables import metadata
 
 
 def _differences(url: str) -> list:

@@ -7,10 +7,10 @@ Create Date: 2026-11-24 08:30:39.835927
 """
 from typing import Sequence, Union
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel  # noqa: F401
 
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = '0001'

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Engine
 
-from api.db import create_db_engine
-from api.settings import Settings, get_settings
+from domain.db import create_db_engine
+from domain.settings import Settings, get_settings
 
 
 def load() -> tuple[Settings, Engine]:

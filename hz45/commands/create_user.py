@@ -5,9 +5,9 @@ import sys
 
 import click
 
-from api.auth.accounts import Gender, NewAccount, create_account
-from api.db import session_scope
-from api.validation import InvalidInput
+from domain.accounts.users import Gender, NewAccount, create_account
+from domain.db import session_scope
+from domain.validation import InvalidInput
 from hz45.commands.common import load
 
 PASSWORD_VARIABLE = "HZ45_PASSWORD"

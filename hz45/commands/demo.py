@@ -7,18 +7,18 @@ import uvicorn
 from sqlmodel import Session, select
 
 from api.app import create_app
-from api.db import normalise_url
-from api.migrations import upgrade
-from api.model_store import active_versions
-from api.models import User
-from api.auth.demo import DEMO_ADMIN, ensure_demo_login
-from api.viewer import issue_token
+from domain.accounts.demo_logins import DEMO_ADMIN, ensure_demo_login
+from domain.accounts.tables import User
+from domain.accounts.tokens import issue_token
+from domain.db import normalise_url
+from domain.migrations import upgrade
+from domain.recommendations.model_store import active_versions
 from hz45.commands.common import load
-from jobs.ingest import import_top50, ingest_catalog
-from jobs.spotify.fake_api import start_for_demo
 from jobs.demo_data import database_is_empty, seed_demo
+from jobs.ingest import import_top50, ingest_catalog
 from jobs.inprocess import start_inprocess_scheduler
 from jobs.retrain import train_engines
+from jobs.spotify.fake_api import start_for_demo
 
 DEMO_LISTENER = "listener0001"
 DEMO_NCF = {"epochs": 6, "batch_size": 2048}

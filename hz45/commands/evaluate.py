@@ -7,8 +7,8 @@ import math
 
 import click
 
-from hz45.commands.offline import engine_factory, load_offline_dataset, parse_mix
 from engines.evaluation import Mix, evaluate
+from hz45.commands.offline import engine_factory, load_offline_dataset, parse_mix
 
 COLUMNS = ("name", "dataset", "metric", "rmse", "mae", "hr", "ndcg", "genre", "k", "train_seconds", "eval_seconds")
 

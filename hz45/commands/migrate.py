@@ -2,9 +2,9 @@
 
 import click
 
-from api.db import normalise_url
-from api.migrations import upgrade
-from api.settings import get_settings
+from domain.db import normalise_url
+from domain.migrations import upgrade
+from domain.settings import get_settings
 
 
 @click.command("migrate")

@@ -6,11 +6,11 @@ from collections.abc import Callable
 
 import click
 
-from api.db import create_db_engine
-from api.settings import get_settings
+from domain.db import create_db_engine
+from domain.recommendations.training_data import load_snapshot
+from domain.settings import get_settings
 from engines.base import Engine
 from engines.datasets import LOADERS, LoadedDataset, load_dataset
-from jobs.snapshot import load_snapshot
 from plugins.engine_plugin import EnginePlugin
 from plugins.manager import get_plugin_manager
 

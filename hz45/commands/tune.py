@@ -6,7 +6,7 @@ import json
 
 import click
 
-from api.settings import get_settings
+from domain.settings import get_settings
 from engines.svd import tune
 from hz45.commands.offline import load_offline_dataset
 

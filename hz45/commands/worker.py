@@ -2,8 +2,8 @@
 
 import click
 
+from domain.jobs.queues import QUEUES, redis_connection
 from hz45.commands.common import load
-from jobs.queues import QUEUES, redis_connection
 
 
 @click.command("worker")

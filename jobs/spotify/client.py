@@ -22,7 +22,7 @@ from spotipy.cache_handler import MemoryCacheHandler
 from spotipy.util import Retry
 from urllib3.exceptions import MaxRetryError, ResponseError
 
-from api.settings import SpotifySettings
+from domain.settings import SpotifySettings
 
 log = logging.getLogger(__name__)
 

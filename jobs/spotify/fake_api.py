@@ -30,7 +30,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from api.settings import SpotifySettings
+from domain.settings import SpotifySettings
 
 GENRES = tuple(SpotifySettings().genres)
 TOP50_PLAYLIST_ID = SpotifySettings().top50_playlist_id

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from api.auth.accounts import NewAccount, create_account
-from api.auth.tokens import issue_token
-from api.db import session_scope
-from api.settings import AuthSettings
+from domain.accounts.tokens import issue_token
+from domain.accounts.users import NewAccount, create_account
+from domain.db import session_scope
+from domain.settings import AuthSettings
 from tests.api.helpers import make_settings
 
 FAST_AUTH = {"argon2_time_cost": 1, "argon2_memory_cost_kib": 1024, "argon2_parallelism": 1}

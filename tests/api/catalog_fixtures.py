@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from jobs.catalog_store import ArtistRecord, TrackRecord, upsert_catalog
+from domain.catalog.store import ArtistRecord, TrackRecord, upsert_catalog
 
 FEATURES = dict(danceability=0.5, energy=0.6, key=1, loudness=-5.0, mode=1, speechiness=0.05,
                 acousticness=0.2, instrumentalness=0.0, liveness=0.1, valence=0.5, tempo=120.0,

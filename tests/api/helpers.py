@@ -8,7 +8,7 @@ from typing import Any
 from starlette.testclient import TestClient
 
 from api.app import create_app
-from api.settings import Settings
+from domain.settings import Settings
 
 
 def make_settings(db_url: str, tmp_path=None, **overrides: Any) -> Settings:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from api.models import User
+from domain.accounts.tables import User
 from tests.api.recommendation_fixtures import new_user, sign_in
 
 

@@ -9,8 +9,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import Session
 
-from api.db import create_db_engine
-from api.models import AuthToken, Playlist, User
+from domain.accounts.tables import AuthToken, User
+from domain.db import create_db_engine
+from domain.playlists.tables import Playlist
 from jobs.demo_data import UNUSABLE_PASSWORD, DemoConfig, seed_demo
 
 SMALL_DEMO = DemoConfig(tracks=500, artists=60, users=200, plays_per_user=(10, 30))

@@ -11,10 +11,12 @@ from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
 from api.app import create_app
-from api.auth.demo import DEMO_ADMIN, DEMO_USER, ensure_demo_login
-from api.auth.passwords import UNUSABLE_PASSWORD, UNUSABLE_PREFIX, verify_password
-from api.models import AuthToken, LoginFailure, Playlist, User, utcnow
-from api.settings import AuthSettings
+from domain.accounts.demo_logins import DEMO_ADMIN, DEMO_USER, ensure_demo_login
+from domain.accounts.passwords import UNUSABLE_PASSWORD, UNUSABLE_PREFIX, verify_password
+from domain.accounts.tables import AuthToken, LoginFailure, User
+from domain.columns import utcnow
+from domain.playlists.tables import Playlist
+from domain.settings import AuthSettings
 from jobs import demo_data
 from tests.api.account_fixtures import (
     FAST_AUTH,

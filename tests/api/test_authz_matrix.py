@@ -9,7 +9,9 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from api.models import AuthToken, LoginFailure, Playlist, PlaylistItem, PlayEvent, User
+from domain.accounts.tables import AuthToken, LoginFailure, User
+from domain.playlists.tables import Playlist, PlaylistItem
+from domain.plays.tables import PlayEvent
 from tests.api.account_fixtures import account_settings, make_user
 from tests.api.catalog_fixtures import load_known_catalog
 from tests.api.helpers import error_codes, graphql_client

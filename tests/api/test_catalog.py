@@ -127,7 +127,7 @@ def test_query_limits(client):
 
 def test_a_page_of_50_tracks_costs_a_fixed_number_of_statements(db_url, db_engine, tmp_path):
     load_known_catalog(db_engine)
-    from jobs.catalog_store import ArtistRecord, TrackRecord, upsert_catalog
+    from domain.catalog.store import ArtistRecord, TrackRecord, upsert_catalog
     from tests.api.catalog_fixtures import FEATURES
 
     upsert_catalog(db_engine, [

@@ -6,9 +6,11 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from api.db import create_db_engine
-from api.models import ChartTop50, utcnow
-from jobs.charts import aggregate_charts, floor_hour
+from domain.charts.tables import ChartTop50
+from domain.charts.windows import floor_hour
+from domain.columns import utcnow
+from domain.db import create_db_engine
+from jobs.charts import aggregate_charts
 from tests.api.helpers import error_codes, graphql_client, make_settings
 from tests.jobs.activity_fixtures import add_plays, at, seed_activity
 

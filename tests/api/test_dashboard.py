@@ -6,8 +6,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from api.app import create_app
-from api.db import create_db_engine
-from api.dashboard import credentials
+from api.jobs.dashboard import credentials
+from domain.db import create_db_engine
 from tests.api.helpers import make_settings
 from tests.api.job_fixtures import user_with_token
 

@@ -7,8 +7,8 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from api.db import create_db_engine
-from api.models import PlaylistItem
+from domain.db import create_db_engine
+from domain.playlists.tables import PlaylistItem
 from tests.api.account_fixtures import account_settings, make_user
 from tests.api.catalog_fixtures import load_known_catalog
 from tests.api.helpers import error_codes, graphql_client

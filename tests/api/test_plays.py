@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from api.models import PlayEvent, utcnow
-from jobs.event_log import read_events
+from domain.columns import utcnow
+from domain.plays.event_log import read_events
+from domain.plays.tables import PlayEvent
 from tests.api.account_fixtures import account_settings, make_user
 from tests.api.catalog_fixtures import load_known_catalog
 from tests.api.helpers import error_codes, graphql_client

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from api.db import create_db_engine
-from jobs.queues import inprocess_runner
+from domain.db import create_db_engine
+from domain.jobs.queues import inprocess_runner
 from tests.api.helpers import error_codes, graphql_client, make_settings
 from tests.api.job_fixtures import user_with_token
 
@@ -57,7 +57,7 @@ def test_bad_job_arguments(sqlite_url, tmp_path, tokens):
 def test_with_redis_mutations_enqueue_rq_jobs(sqlite_url, tmp_path, tokens, redis_url):
     from rq import Queue
 
-    from jobs.queues import redis_connection
+    from domain.jobs.queues import redis_connection
 
     admin, _ = tokens
     with graphql_client(make_settings(sqlite_url, tmp_path, redis_url=redis_url)) as client:

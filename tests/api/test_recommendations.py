@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from api.models import Playlist, PlaylistItem
-from api.settings import EngineWeight, RecommenderSettings
+from domain.playlists.tables import Playlist, PlaylistItem
+from domain.settings import EngineWeight, RecommenderSettings
 from jobs.retrain import train_engines
 from tests.api.helpers import error_codes, graphql_client, make_settings
 from tests.api.recommendation_fixtures import (
@@ -151,7 +151,7 @@ def test_similar_tracks_and_engines(trained_db, tmp_path):
 
 
 def test_a_newly_activated_version_is_served_without_restart(tmp_path, sqlite_url):
-    from api.db import create_db_engine
+    from domain.db import create_db_engine
 
     engine = create_db_engine(sqlite_url)
     seed_small_demo(engine)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from api.db import create_db_engine
+from domain.db import create_db_engine
 from jobs.stats import aggregate_overall_stats, aggregate_user_stats
 from tests.api.helpers import error_codes, graphql_client, make_settings
 from tests.api.job_fixtures import user_with_token

@@ -6,8 +6,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from api.app import create_app
-from api.db import create_db_engine
-from api.models import utcnow
+from domain.columns import utcnow
+from domain.db import create_db_engine
 from jobs.charts import aggregate_charts
 from tests.api.helpers import make_settings
 from tests.jobs.activity_fixtures import add_plays, seed_activity

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from click.testing import CliRunner
 
-from api.db import create_db_engine
-from api.models import Track
+from domain.catalog.tables import Track
+from domain.db import create_db_engine
 from hz45.cli import main
 from tests.jobs.test_import_csv import small_csv  # noqa: F401  (fixture)
 

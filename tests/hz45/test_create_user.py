@@ -8,9 +8,10 @@ import pytest
 from click.testing import CliRunner
 from sqlmodel import Session, select
 
-from api.auth.passwords import verify_password
-from api.models import Playlist, User
-from api.settings import AuthSettings
+from domain.accounts.passwords import verify_password
+from domain.accounts.tables import User
+from domain.playlists.tables import Playlist
+from domain.settings import AuthSettings
 from hz45.cli import main
 from tests.api.account_fixtures import FAST_AUTH
 

@@ -6,8 +6,10 @@ from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 
-from api.models import PlayEvent, Track, User
-from jobs.catalog_store import ArtistRecord, TrackRecord, upsert_catalog
+from domain.accounts.tables import User
+from domain.catalog.store import ArtistRecord, TrackRecord, upsert_catalog
+from domain.catalog.tables import Track
+from domain.plays.tables import PlayEvent
 from jobs.demo_data import UNUSABLE_PASSWORD
 
 ARTISTS = [ArtistRecord(f"artist{i:018d}", f"Artist {i}") for i in range(3)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from api.db import create_db_engine
+from domain.db import create_db_engine
 from jobs.spotify.fake_api import FakeSpotify, serve_fake_spotify
 
 

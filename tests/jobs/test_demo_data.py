@@ -8,7 +8,10 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from api.models import Genre, PlayEvent, Playlist, PlaylistItem, Track, TrackGenre, User
+from domain.accounts.tables import User
+from domain.catalog.tables import Genre, Track, TrackGenre
+from domain.playlists.tables import Playlist, PlaylistItem
+from domain.plays.tables import PlayEvent
 from jobs.demo_data import DemoConfig, database_is_empty, generate_catalog, seed_demo
 
 NOW = datetime(2026, 11, 24, 9, tzinfo=UTC)
@@ -44,7 +47,7 @@ def _plays_frame(engine) -> pd.DataFrame:
 
 
 def test_seed_demo_stores_structured_tastes(sqlite_url):
-    from api.db import create_db_engine
+    from domain.db import create_db_engine
 
     engine = create_db_engine(sqlite_url)
     assert database_is_empty(engine)

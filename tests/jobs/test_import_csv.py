@@ -7,7 +7,7 @@ import csv
 import pytest
 import sqlalchemy as sa
 
-from api.models import AudioFeatures, Genre, Track, TrackGenre
+from domain.catalog.tables import AudioFeatures, Genre, Track, TrackGenre
 from jobs.import_csv import CsvFormatError, clean_tracks, import_csv, read_tracks_csv
 from tests.conftest import require_data
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from api.settings import Settings
-from jobs.queues import RETRY_INTERVALS, enqueue, fetch_job, inprocess_runner, queue_for
+from domain.jobs.queues import RETRY_INTERVALS, enqueue, fetch_job, inprocess_runner, queue_for
+from domain.settings import Settings
 from tests.jobs.activity_fixtures import add_plays, at, seed_activity
 
 
 def test_inprocess_jobs_report_their_result(sqlite_url):
-    from api.db import create_db_engine
+    from domain.db import create_db_engine
 
     engine = create_db_engine(sqlite_url)
     (t1, *_), (u1, *_) = seed_activity(engine)
@@ -45,7 +45,7 @@ def test_rq_jobs_are_enqueued_with_retries(redis_url, sqlite_url):
     from rq import Queue
     from rq.job import Job
 
-    from jobs.queues import redis_connection
+    from domain.jobs.queues import redis_connection
 
     settings = Settings(database_url=sqlite_url, redis_url=redis_url)
     status = enqueue("jobs.retrain.retrain", settings, engine="svd")

@@ -7,12 +7,13 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from api.db import create_db_engine
-from api.model_store import active_versions, load_artifact
-from api.models import AudioFeatures, ModelVersion
+from domain.catalog.tables import AudioFeatures
+from domain.db import create_db_engine
+from domain.recommendations.model_store import active_versions, load_artifact
+from domain.recommendations.tables import ModelVersion
+from domain.recommendations.training_data import load_snapshot
 from engines.base import UserContext
 from jobs.retrain import should_activate, train_engines
-from jobs.snapshot import load_snapshot
 from plugins.manager import get_plugin_manager
 from tests.api.helpers import make_settings
 from tests.api.recommendation_fixtures import seed_small_demo

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from api.db import create_db_engine
-from api.models import utcnow
-from api.settings import Settings
+from domain.columns import utcnow
+from domain.db import create_db_engine
+from domain.jobs.queues import enqueue, fetch_job
+from domain.settings import Settings
 from jobs.charts import KILL_POINT_ENV, aggregate_charts, all_chart_rows
-from jobs.queues import enqueue, fetch_job
 from tests.jobs.activity_fixtures import add_plays, seed_activity
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from api.settings import Settings
+from domain.jobs.queues import inprocess_runner
+from domain.settings import Settings
 from jobs.inprocess import InProcessScheduler, next_run
-from jobs.queues import inprocess_runner
 from jobs.schedule import ScheduledJob, scheduled_jobs
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from click.testing import CliRunner
 
-from api.db import create_db_engine
+from domain.db import create_db_engine
 from hz45.cli import main
 from jobs.spotify.fake_api import TOP50_PLAYLIST_ID
 from tests.jobs.spotify_fixtures import fake_spotify, served_fake_spotify, snapshot, spotify_env  # noqa: F401

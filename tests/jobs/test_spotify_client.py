@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from api.settings import SpotifySettings
+from domain.settings import SpotifySettings
 from jobs.spotify.client import (
     SpotifyAuthError,
     SpotifyConfigError,

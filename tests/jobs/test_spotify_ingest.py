@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from api.db import create_db_engine
+from domain.db import create_db_engine
 from jobs.ingest import import_top50, ingest_catalog
 from jobs.spotify.client import SpotifyAuthError, SpotifyConfigError, SpotifyNotFound
 from jobs.spotify.fake_api import GENRES, TOP50_PLAYLIST_ID

@@ -6,7 +6,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from api.models import OverallDailyStats, UserDailyStats
+from domain.stats.tables import OverallDailyStats, UserDailyStats
 from jobs.stats import aggregate_overall_stats, aggregate_user_stats, overall_payload
 from tests.jobs.activity_fixtures import add_plays, at, seed_activity
 

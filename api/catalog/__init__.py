@@ -1,0 +1,1 @@
+"""GraphQL of the catalog: Track, Artist, Genre types, catalog queries and DataLoaders."""

@@ -1,0 +1,1 @@
+"""GraphQL of charts: chart and chartWindows queries and the chart subscription."""

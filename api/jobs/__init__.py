@@ -1,0 +1,1 @@
+"""GraphQL of jobs for admins (enqueue, status) and the rq-dashboard mount."""

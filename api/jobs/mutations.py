@@ -1,0 +1,53 @@
+"""Admin mutations that enqueue jobs: retrain, runAggregation, importTop50."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import strawberry
+from anyio import to_thread
+from strawberry import Info
+
+from api.accounts.permissions import IsAdmin
+from api.jobs.types import AggregationKind, JobInfo
+from domain.errors import BadUserInput
+from domain.jobs.queues import enqueue
+
+AGGREGATIONS = {
+    AggregationKind.CHARTS: ("jobs.charts.aggregate_charts", {}),
+    AggregationKind.CHARTS_REBUILD: ("jobs.charts.aggregate_charts", {"full": True}),
+    AggregationKind.OVERALL_STATS: ("jobs.stats.aggregate_overall_stats", {}),
+    AggregationKind.USER_STATS: ("jobs.stats.aggregate_user_stats", {}),
+}
+
+
+async def _enqueue(info: Info, func_path: str, **kwargs) -> JobInfo:
+    status = await to_thread.run_sync(lambda: enqueue(func_path, info.context.settings, **kwargs))
+    return JobInfo.from_status(status)
+
+
+@strawberry.type
+class JobMutation:
+    @strawberry.mutation(description="Retrain one engine (or all) in the background.", permission_classes=[IsAdmin])
+    async def retrain(self, info: Info, engine: str | None = None, force: bool = False) -> JobInfo:
+        services = info.context.services
+        if engine is not None and services is not None and engine not in services.info:
+            raise BadUserInput(f"Unknown engine {engine!r}; see the engines query", argument="engine")
+        return await _enqueue(info, "jobs.retrain.retrain", engine=engine, force=force)
+
+    @strawberry.mutation(description=(
+        "Run an aggregation now. `day` (UTC) applies to the stats: OVERALL_STATS defaults to today, "
+        "USER_STATS to yesterday."
+    ), permission_classes=[IsAdmin])
+    async def run_aggregation(self, info: Info, kind: AggregationKind, day: date | None = None) -> JobInfo:
+        func_path, kwargs = AGGREGATIONS[kind]
+        if day is not None:
+            if kind in (AggregationKind.CHARTS, AggregationKind.CHARTS_REBUILD):
+                raise BadUserInput("`day` applies to the stats aggregations only", argument="day")
+            kwargs = {**kwargs, "day": day.isoformat()}
+        return await _enqueue(info, func_path, **kwargs)
+
+    @strawberry.mutation(description="Import the Spotify Top 50 of a day (default today).",
+                         permission_classes=[IsAdmin])
+    async def import_top50(self, info: Info, day: date | None = None) -> JobInfo:
+        return await _enqueue(info, "jobs.ingest.import_top50", **({"day": day.isoformat()} if day else {}))

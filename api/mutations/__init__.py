@@ -1,1 +1,0 @@
-"""GraphQL mutations, one small module per domain."""

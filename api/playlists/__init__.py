@@ -1,0 +1,1 @@
+"""GraphQL of playlists: Playlist types, queries, mutations, loaders and permission."""

@@ -1,0 +1,1 @@
+"""GraphQL of the listening log: recordPlay and recordPlays."""

@@ -1,0 +1,36 @@
+"""Listening-log types: PlayEvent and the PlayInput of recordPlays."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry import Info
+
+from api.catalog.types import Track
+from domain.plays import tables
+
+
+@strawberry.type
+class PlayEvent:
+    id: strawberry.ID
+    track_id: strawberry.Private[int]
+    played_at: datetime
+    source: str | None
+
+    @classmethod
+    def from_model(cls, row: tables.PlayEvent) -> PlayEvent:
+        return cls(id=strawberry.ID(str(row.id)), track_id=row.track_id, played_at=row.played_at, source=row.source)
+
+    @strawberry.field
+    async def track(self, info: Info) -> Track:
+        return Track.from_model(await info.context.loaders.track.load(self.track_id))
+
+
+@strawberry.input(description="One play of a batch.")
+class PlayInput:
+    track_id: strawberry.ID = strawberry.field(description="Database or Spotify id.")
+    source: str | None = strawberry.field(
+        default=None, description="Where the play started, e.g. `track_page` or `recommendation:<mix id>`.")
+    played_at: datetime | None = strawberry.field(
+        default=None, description="When it was played (default now; without an offset, UTC); not in the future.")

@@ -1,1 +1,0 @@
-"""Query resolvers, grouped per domain."""

@@ -1,0 +1,1 @@
+"""GraphQL of recommendations: recommendations, similarTracks and engines."""

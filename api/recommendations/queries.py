@@ -1,0 +1,129 @@
+"""Recommendation queries: recommendations, similarTracks, engines."""
+
+from __future__ import annotations
+
+import strawberry
+from anyio import to_thread
+from strawberry import Info
+
+from api.accounts.viewer import require_viewer
+from api.catalog.types import Track
+from api.recommendations.types import (
+    EngineContribution,
+    EngineInfo,
+    EngineStatus,
+    EngineWeightInput,
+    ModelInfo,
+    Recommendation,
+    RecommendationList,
+    SimilarTrack,
+)
+from domain.errors import BadUserInput, NotFound
+from domain.recommendations import user_context as data
+from domain.recommendations.service import MixError, RecommenderService
+from domain.settings import EngineWeight
+
+MAX_K = 100
+DEFAULT_REASONS = {
+    "svd": "a new discovery picked for your ratings",
+    "ncf": "listeners like you enjoyed it",
+    "content_gmm": "sounds like what you play",
+}
+
+
+def _check_k(k: int) -> None:
+    if not 1 <= k <= MAX_K:
+        raise BadUserInput(f"k must be between 1 and {MAX_K}, got {k}", argument="k")
+
+
+def _ids(values: list[strawberry.ID], argument: str) -> list[int]:
+    try:
+        return [int(v) for v in values]
+    except ValueError as exc:
+        raise BadUserInput(f"{argument} takes track ids", argument=argument) from exc
+
+
+async def _service(info: Info) -> RecommenderService:
+    service: RecommenderService = info.context.services
+    await to_thread.run_sync(service.maybe_refresh)
+    return service
+
+
+async def _reason(info: Info, item) -> str:
+    if item.because is not None:
+        seed = await info.context.loaders.track.load(item.because)
+        if seed is not None:
+            return f"because you played {seed.name}"
+    return item.reason or DEFAULT_REASONS.get(item.top_engine or "", "recommended for you")
+
+
+@strawberry.type
+class RecommendationQuery:
+    @strawberry.field(description="Recommendations for the signed-in user from a mix of engines.")
+    async def recommendations(
+        self,
+        info: Info,
+        k: int = 10,
+        mix: list[EngineWeightInput] | None = None,
+        seed_track_ids: list[strawberry.ID] | None = None,
+    ) -> RecommendationList:
+        user = await require_viewer(info)
+        _check_k(k)
+        service = await _service(info)
+        try:
+            chosen = service.resolve_mix(user.id, [EngineWeight.model_construct(engine=m.engine, weight=m.weight) for m in mix or []])
+        except MixError as exc:
+            raise BadUserInput(str(exc), argument="mix", installed=sorted(service.info)) from exc
+        seeds = _ids(seed_track_ids or [], "seedTrackIds")
+        settings = info.context.settings.recommenders
+
+        def load(session):
+            missing = set(seeds) - data.existing_track_ids(session, seeds)
+            context = data.user_context(session, user, settings.recent_window_days, tuple(seeds))
+            exclude = data.playlist_track_ids(session, user.id) if settings.exclude_rated else set()
+            return missing, context, exclude
+
+        missing, context, exclude = await info.context.run(load)
+        if missing:
+            raise NotFound(f"Unknown seed tracks: {sorted(missing)}", argument="seedTrackIds")
+        items = await to_thread.run_sync(service.recommend, context, k, chosen, exclude | set(seeds))
+        tracks = await info.context.loaders.track.load_many([i.item_id for i in items])
+        return RecommendationList(
+            mix_id=chosen.mix_id,
+            items=[
+                Recommendation(
+                    track=Track.from_model(track), score=item.score, reason=await _reason(info, item),
+                    contributions=[EngineContribution(engine=e, score=s) for e, s in item.contributions.items()],
+                )
+                for item, track in zip(items, tracks, strict=True) if track is not None
+            ],
+        )
+
+    @strawberry.field(description="Tracks similar to a track (content engine; other engines may add).")
+    async def similar_tracks(self, info: Info, track_id: strawberry.ID, k: int = 10) -> list[SimilarTrack]:
+        _check_k(k)
+        track = await info.context.loaders.track.load(_ids([track_id], "trackId")[0])
+        if track is None:
+            raise NotFound(f"No track with id {track_id!r}", argument="trackId")
+        service = await _service(info)
+        similar = await to_thread.run_sync(service.similar, track.id, k)
+        rows = await info.context.loaders.track.load_many([item for item, _, _ in similar])
+        return [SimilarTrack(track=Track.from_model(row), score=score, engine=engine)
+                for (_, score, engine), row in zip(similar, rows, strict=True) if row is not None]
+
+    @strawberry.field(description="The installed recommender plugins and their active models.")
+    async def engines(self, info: Info) -> list[EngineInfo]:
+        service = await _service(info)
+        weights = {e.engine: e.weight for e in info.context.settings.recommenders.default_mix}
+        result = []
+        for name, described in sorted(service.info.items()):
+            loaded = service.models.get(name)
+            active = loaded.active if loaded else None
+            result.append(EngineInfo(
+                name=name, version=described["version"], description=described["description"],
+                needs=list(described["needs"]), builtin=bool(described.get("builtin")),
+                status=EngineStatus(service.status(name)), default_weight=weights.get(name, 0.0),
+                active_model=ModelInfo(version=active.version, trained_at=active.trained_at,
+                                       metrics=active.metrics, params=active.params) if active else None,
+            ))
+        return result

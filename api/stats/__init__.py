@@ -1,0 +1,1 @@
+"""GraphQL of listening statistics: myStats and overallStats."""

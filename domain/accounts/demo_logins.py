@@ -1,0 +1,57 @@
+"""The demo's known logins (``hz45 demo`` prints them): a listener and an admin.
+
+Only for the demo database: the passwords are public. Bulk-generated demo listeners get
+:data:`~api.auth.passwords.UNUSABLE_PASSWORD` instead and cannot log in.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import NamedTuple
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from domain.accounts.passwords import verify_password
+from domain.accounts.tables import User
+from domain.accounts.users import NewAccount, create_account, set_password
+from domain.db import session_scope
+from domain.settings import AuthSettings
+
+__all__ = ["DEMO_ADMIN", "DEMO_USER", "Credentials", "ensure_demo_login"]
+
+
+class Credentials(NamedTuple):
+    nickname: str
+    password: str
+
+
+DEMO_USER = Credentials("demo", "listen-at-4.5Hz")
+DEMO_ADMIN = Credentials("demo-admin", "operate-4.5Hz-safely")
+_ACCOUNTS = (
+    NewAccount(DEMO_USER.nickname, "Demo Listener", date(1999, 4, 5), "FEMALE", DEMO_USER.password),
+    NewAccount(DEMO_ADMIN.nickname, "Demo Admin", date(1985, 9, 1), "OTHER", DEMO_ADMIN.password, is_admin=True),
+)
+
+
+def _ensure(session: Session, account: NewAccount, auth: AuthSettings) -> None:
+    user = session.exec(select(User).where(User.nickname == account.nickname)).first()
+    if user is None:
+        create_account(session, account, auth)
+        return
+    if not verify_password(user.password_hash, account.password, auth):
+        set_password(session, user, account.password, auth)
+    user.is_admin = account.is_admin
+    session.add(user)
+
+
+def ensure_demo_login(engine: Engine, auth: AuthSettings | None = None) -> Credentials:
+    """Create (or restore) the demo listener and admin; returns the listener's credentials.
+
+    The admin's are :data:`DEMO_ADMIN`. Safe to call on every start.
+    """
+    auth = auth or AuthSettings()
+    with session_scope(engine) as session:
+        for account in _ACCOUNTS:
+            _ensure(session, account, auth)
+    return DEMO_USER

@@ -1,0 +1,1 @@
+"""Charts: hourly windows of the listening log and the daily Top 50."""

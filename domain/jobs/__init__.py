@@ -1,0 +1,1 @@
+"""The job client: queues, enqueueing and job status (RQ or in-process), and job state."""

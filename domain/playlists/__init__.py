@@ -1,0 +1,1 @@
+"""Playlists: a user's rated playlists and their items."""

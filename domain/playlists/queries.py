@@ -1,0 +1,163 @@
+"""Playlists and their rated items: reads, and the changes a user makes to their own."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, func, select
+
+from domain.accounts.users import DEFAULT_PLAYLIST_NAME
+from domain.catalog import queries as catalog
+from domain.columns import utcnow
+from domain.errors import Forbidden, NotFound
+from domain.playlists.tables import Playlist, PlaylistItem
+from domain.validation import Violation, check
+
+MAX_NAME_LENGTH = 200
+MIN_RATING, MAX_RATING = 0, 5
+
+
+def parse_id(value: str | int, what: str, argument: str) -> int:
+    """A database id from a GraphQL ID; anything else is a ``NOT_FOUND`` error."""
+    text = str(value)
+    if not text.isdigit() or len(text) > 18:
+        raise NotFound(f"No {what} with id {text!r}", argument=argument)
+    return int(text)
+
+
+def playlists_by_id(session: Session, ids: Sequence[int]) -> list[Playlist | None]:
+    """Playlists by primary key, or None."""
+    rows = session.exec(select(Playlist).where(Playlist.id.in_(ids))).all()
+    by_id = {row.id: row for row in rows}
+    return [by_id.get(i) for i in ids]
+
+
+def ratings_by_track(session: Session, user_id: int, track_ids: Sequence[int]) -> list[int | None]:
+    """The user's rating of each track; across several playlists the latest added wins
+    (the rule the training snapshot uses)."""
+    rows = session.exec(
+        select(PlaylistItem.track_id, PlaylistItem.rating)
+        .join(Playlist, Playlist.id == PlaylistItem.playlist_id)
+        .where(Playlist.user_id == user_id, PlaylistItem.track_id.in_(track_ids))
+        .order_by(PlaylistItem.added_at, PlaylistItem.id)
+    ).all()
+    latest = dict(rows)  # later rows overwrite earlier ones
+    return [latest.get(t) for t in track_ids]
+
+
+def list_playlists(session: Session, user_id: int, limit: int, after_id: int | None) -> tuple[list[Playlist], bool]:
+    """A page of the user's playlists in creation order (the default one first) and whether more follow."""
+    statement = select(Playlist).where(Playlist.user_id == user_id)
+    if after_id is not None:
+        statement = statement.where(Playlist.id > after_id)
+    rows = session.exec(statement.order_by(Playlist.id).limit(limit + 1)).all()
+    return list(rows[:limit]), len(rows) > limit
+
+
+def count_playlists(session: Session, user_id: int) -> int:
+    """How many playlists the user has."""
+    return session.exec(select(func.count()).where(Playlist.user_id == user_id)).one()
+
+
+def list_items(session: Session, playlist_id: int, limit: int,
+               before_id: int | None) -> tuple[list[PlaylistItem], bool]:
+    """A page of a playlist's items, most recently added first, and whether more follow."""
+    statement = select(PlaylistItem).where(PlaylistItem.playlist_id == playlist_id)
+    if before_id is not None:
+        statement = statement.where(PlaylistItem.id < before_id)
+    rows = session.exec(statement.order_by(PlaylistItem.id.desc()).limit(limit + 1)).all()
+    return list(rows[:limit]), len(rows) > limit
+
+
+def count_items(session: Session, playlist_id: int) -> int:
+    """How many tracks a playlist holds."""
+    return session.exec(select(func.count()).where(PlaylistItem.playlist_id == playlist_id)).one()
+
+
+def default_playlist(session: Session, user_id: int) -> Playlist:
+    """The user's default playlist, created if the account has none yet."""
+    playlist = session.exec(select(Playlist).where(Playlist.user_id == user_id, Playlist.is_default)).first()
+    if playlist is None:
+        playlist = Playlist(user_id=user_id, name=DEFAULT_PLAYLIST_NAME, is_default=True)
+        session.add(playlist)
+        session.flush()
+    return playlist
+
+
+def owned_playlist(session: Session, user_id: int, playlist_id: str | None) -> Playlist:
+    """The user's playlist ``playlist_id`` (their default one when None), for changing it."""
+    if playlist_id is None:
+        return default_playlist(session, user_id)
+    playlist = session.get(Playlist, parse_id(playlist_id, "playlist", "playlistId"))
+    if playlist is None:
+        raise NotFound(f"No playlist with id {playlist_id!r}", argument="playlistId")
+    if playlist.user_id != user_id:
+        raise Forbidden("Only the owner may change a playlist", argument="playlistId")
+    return playlist
+
+
+def _name_violations(session: Session, user_id: int, name: str) -> list[Violation]:
+    if not name:
+        return [Violation("name", "REQUIRED", "The playlist name must not be empty.")]
+    if len(name) > MAX_NAME_LENGTH or not name.isprintable():
+        return [Violation("name", "FORMAT",
+                          f"The playlist name must be at most {MAX_NAME_LENGTH} printable characters.")]
+    taken = session.exec(select(Playlist.id).where(Playlist.user_id == user_id, Playlist.name == name)).first()
+    return [_taken(name)] if taken is not None else []
+
+
+def _taken(name: str) -> Violation:
+    return Violation("name", "TAKEN", f"You already have a playlist named {name!r}.")
+
+
+def create_playlist(session: Session, user_id: int, name: str) -> Playlist:
+    """A new, empty playlist of the user; names are unique per user."""
+    name = name.strip()
+    check("Cannot create the playlist", _name_violations(session, user_id, name))
+    playlist = Playlist(user_id=user_id, name=name)
+    session.add(playlist)
+    try:
+        session.flush()
+    except IntegrityError:  # created concurrently under the same name
+        session.rollback()
+        check("Cannot create the playlist", [_taken(name)])
+    return playlist
+
+
+def _track_id(session: Session, track_id: str) -> int:
+    track = catalog.find_track(session, str(track_id))
+    if track is None:
+        raise NotFound(f"No track with id {track_id!r}", argument="trackId")
+    return track.id
+
+
+def _upsert(session: Session, playlist_id: int, track_id: int, rating: int) -> None:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(PlaylistItem).values(playlist_id=playlist_id, track_id=track_id, rating=rating,
+                                            added_at=utcnow())
+    session.execute(statement.on_conflict_do_update(index_elements=["playlist_id", "track_id"],
+                                                    set_={"rating": statement.excluded.rating}))
+
+
+def add_item(session: Session, user_id: int, track_id: str, rating: int, playlist_id: str | None) -> Playlist:
+    """Put a rated track in the user's playlist; re-adding a track updates its rating."""
+    if not MIN_RATING <= rating <= MAX_RATING:
+        check("Cannot add the track", [Violation(
+            "rating", "RANGE", f"The rating must be a whole number from {MIN_RATING} to {MAX_RATING}, got {rating}.")])
+    playlist = owned_playlist(session, user_id, playlist_id)
+    _upsert(session, playlist.id, _track_id(session, track_id), rating)
+    return playlist
+
+
+def remove_item(session: Session, user_id: int, track_id: str, playlist_id: str | None) -> Playlist:
+    """Take a track out of the user's playlist (nothing happens if it is not there)."""
+    playlist = owned_playlist(session, user_id, playlist_id)
+    session.execute(sa.delete(PlaylistItem).where(PlaylistItem.playlist_id == playlist.id,
+                                                  PlaylistItem.track_id == _track_id(session, track_id)))
+    return playlist

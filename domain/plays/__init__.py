@@ -1,0 +1,1 @@
+"""The listening log: recording plays and the JSON event log."""

@@ -1,0 +1,1 @@
+"""Recommendations: model versions and artifacts, training snapshots, serving the mix."""

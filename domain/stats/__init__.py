@@ -1,0 +1,1 @@
+"""Listening statistics: daily rows per user and for the whole service."""
