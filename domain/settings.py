@@ -120,7 +120,6 @@ class Settings(BaseSettings):
     event_log_path: str = "./var/events.jsonl"
     event_log_max_bytes: int = Field(default=50_000_000, ge=0)
     event_log_backups: int = Field(default=10, ge=0)
-    artifact_dir: str = "./var/models"
     api: ApiSettings = Field(default_factory=ApiSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     recommenders: RecommenderSettings = Field(default_factory=RecommenderSettings)

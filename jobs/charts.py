@@ -39,7 +39,8 @@ from domain.charts.windows import CHART_CHANNEL, LATENESS, WINDOW, floor_hour, o
 from domain.columns import utcnow
 from domain.jobs.tables import JobState
 from domain.plays.tables import PlayEvent
-from jobs.common import insert_ignore, job_engine, publish_event
+from domain.sql import upsert
+from jobs.context import job_context
 from jobs.timebuckets import hour_floor
 
 log = logging.getLogger("hz45.jobs.charts")
@@ -63,9 +64,8 @@ def aggregate_charts(full: bool = False, now: str | None = None, database_url: s
     moment = datetime.fromisoformat(now) if now else utcnow()
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    settings, engine = job_engine(database_url)
-    try:
-        with engine.begin() as conn:
+    with job_context(database_url) as job:
+        with job.engine.begin() as conn:
             state = _lock_state(conn)
             max_id = conn.execute(sa.select(sa.func.max(_play.c.id))).scalar() or 0
             if full:
@@ -74,18 +74,14 @@ def aggregate_charts(full: bool = False, now: str | None = None, database_url: s
                 changed = _incremental(conn, state, max_id, moment)
             _save_state(conn, {"last_event_id": max_id, "covered_until": moment.isoformat()})
             _pause_for_tests()
-    finally:
-        engine.dispose()
-    realtime = floor_hour(moment)
-    report = {
-        "full": full, "last_event_id": max_id,
-        "changed_windows": [w.isoformat() for w in sorted(changed)],
-        "realtime_changed": realtime in changed,
-    }
-    if changed:
-        publish_event(settings, CHART_CHANNEL, {
-            "windows": report["changed_windows"], "realtime": realtime.isoformat(),
-        })
+        realtime = floor_hour(moment)
+        report = {
+            "full": full, "last_event_id": max_id,
+            "changed_windows": [w.isoformat() for w in sorted(changed)],
+            "realtime_changed": realtime in changed,
+        }
+        if changed:
+            job.publish(CHART_CHANNEL, {"windows": report["changed_windows"], "realtime": realtime.isoformat()})
     log.info("aggregate_charts: %s", report)
     return report
 
@@ -162,7 +158,7 @@ def all_chart_rows(engine: Engine) -> list[tuple[datetime, int, int, int]]:
 
 def _lock_state(conn: Connection) -> dict[str, Any]:
     """The job's marker, locked until commit so two runs never interleave (PostgreSQL)."""
-    conn.execute(insert_ignore(conn, _state, name=STATE_NAME, value={}, updated_at=utcnow()))
+    conn.execute(upsert(conn, _state, ["name"]).values(name=STATE_NAME, value={}, updated_at=utcnow()))
     query = sa.select(_state.c.value).where(_state.c.name == STATE_NAME)
     if conn.dialect.name != "sqlite":
         query = query.with_for_update()

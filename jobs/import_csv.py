@@ -15,8 +15,7 @@ import pandas as pd
 
 from domain.catalog.store import ArtistRecord, TrackRecord, artist_id_from_name, upsert_catalog
 from domain.catalog.tables import AUDIO_FEATURE_COLUMNS
-from domain.db import create_db_engine
-from domain.settings import get_settings
+from jobs.context import job_context
 
 REQUIRED_COLUMNS = ("track_id", "artists", "track_name", "track_genre", *AUDIO_FEATURE_COLUMNS)
 OPTIONAL_COLUMNS = ("album_name", "popularity", "duration_ms", "explicit")
@@ -120,12 +119,9 @@ def import_csv(
     tempo_k: float = 1.5,
 ) -> dict:
     """Job: import the CSV at ``path`` (optionally only ``genres``); idempotent. Returns counts."""
-    engine = create_db_engine(database_url or get_settings().database_url)
-    try:
-        tracks, report = clean_tracks(read_tracks_csv(path), genres, tempo_k)
-        counts = upsert_catalog(engine, _records(tracks))
-    finally:
-        engine.dispose()
+    tracks, report = clean_tracks(read_tracks_csv(path), genres, tempo_k)
+    with job_context(database_url) as job:
+        counts = upsert_catalog(job.engine, _records(tracks))
     report.tracks_inserted = counts.tracks_inserted
     report.tracks_updated = counts.tracks_updated
     report.artists_inserted = counts.artists_inserted

@@ -19,8 +19,9 @@ from sqlalchemy.engine import Engine
 from domain.catalog.store import ArtistRecord, TrackRecord, upsert_catalog
 from domain.catalog.tables import AUDIO_FEATURE_COLUMNS, AudioFeatures, Genre, Track, TrackGenre
 from domain.charts.tables import ChartTop50
-from domain.db import create_db_engine
-from domain.settings import Settings, get_settings
+from domain.settings import Settings
+from domain.sql import chunked
+from jobs.context import job_context
 from jobs.spotify.client import (
     SpotifyError,
     fetch_artists,
@@ -39,18 +40,12 @@ _INTEGER_FEATURES = ("key", "mode", "time_signature")
 @contextmanager
 def _spotify_job(name: str, database_url: str | None) -> Iterator[tuple[Settings, Spotify, Engine]]:
     """Settings, a Spotify client and a database engine; Spotify failures are logged."""
-    settings = get_settings()
-    engine = None
     try:
-        client = spotify_client(settings.spotify)
-        engine = create_db_engine(database_url or settings.database_url)
-        yield settings, client, engine
+        with job_context(database_url) as job:
+            yield job.settings, spotify_client(job.settings.spotify), job.engine
     except SpotifyError as exc:
         log.error("%s failed: %s", name, exc)
         raise
-    finally:
-        if engine is not None:
-            engine.dispose()
 
 
 def ingest_catalog(genres: list[str] | None = None, limit_per_genre: int = 50,
@@ -154,16 +149,10 @@ def _audio_features(obj: dict | None) -> dict[str, float] | None:
     return {c: int(obj[c]) if c in _INTEGER_FEATURES else float(obj[c]) for c in AUDIO_FEATURE_COLUMNS}
 
 
-def _chunks(values: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
-    # SQLite limits the number of bound parameters per statement.
-    for start in range(0, len(values), size):
-        yield values[start:start + size]
-
-
 def _stored_track_ids(engine: Engine, spotify_ids: Sequence[str]) -> dict[str, int]:
     ids: dict[str, int] = {}
     with engine.connect() as conn:
-        for chunk in _chunks(list(dict.fromkeys(spotify_ids))):
+        for chunk in chunked(dict.fromkeys(spotify_ids)):
             rows = conn.execute(sa.select(Track.spotify_id, Track.id).where(Track.spotify_id.in_(chunk)))
             ids.update({spotify_id: track_id for spotify_id, track_id in rows})
     return ids
@@ -175,7 +164,7 @@ def _merge_stored(engine: Engine, records: list[TrackRecord]) -> None:
     genres: dict[str, list[str]] = {}
     with_features: set[str] = set()
     with engine.connect() as conn:
-        for chunk in _chunks([r.spotify_id for r in records]):
+        for chunk in chunked(r.spotify_id for r in records):
             rows = conn.execute(
                 sa.select(Track.spotify_id, Genre.name)
                 .join(TrackGenre, TrackGenre.track_id == Track.id)

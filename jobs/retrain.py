@@ -17,11 +17,11 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from domain.catalog.tables import AudioFeatures
-from domain.db import create_db_engine
 from domain.recommendations.model_store import activate, active_versions, store_version
 from domain.recommendations.training_data import load_snapshot
-from domain.settings import Settings, get_settings
+from domain.settings import Settings
 from engines.base import TrainingData, UserContext
+from jobs.context import job_context
 from plugins.manager import describe, get_plugin_manager
 
 log = logging.getLogger("hz45.jobs.retrain")
@@ -89,23 +89,15 @@ def train_engines(
     manager=None,
 ) -> dict[str, dict[str, Any]]:
     """Train ``names`` (default: every installed engine); returns a summary per engine."""
-    settings = settings or get_settings()
-    own_engine = db_engine is None
-    db_engine = db_engine or create_db_engine(settings.database_url)
     manager = manager or get_plugin_manager()
     installed = describe(manager)
     unknown = sorted(set(names or ()) - set(installed))
     if unknown:
         raise ValueError(f"unknown engines {unknown}; installed: {sorted(installed)}")
-    data = load_snapshot(db_engine)
-    summary: dict[str, dict[str, Any]] = {}
-    try:
-        for name in names or list(installed):
-            summary[name] = _train_one(name, installed[name], data, force, settings, db_engine, manager)
-    finally:
-        if own_engine:
-            db_engine.dispose()
-    return summary
+    with job_context(settings=settings, engine=db_engine) as job:
+        data = load_snapshot(job.engine)
+        return {name: _train_one(name, installed[name], data, force, job.settings, job.engine, manager)
+                for name in names or list(installed)}
 
 
 def _train_one(name, info, data, force, settings, db_engine, manager) -> dict[str, Any]:
@@ -139,5 +131,5 @@ def _train_one(name, info, data, force, settings, db_engine, manager) -> dict[st
 
 def retrain(engine: str | None = None, force: bool = False, database_url: str | None = None) -> dict:
     """Job: retrain one engine (or all), activating versions that are not worse."""
-    settings = get_settings(**({"database_url": database_url} if database_url else {}))
-    return train_engines([engine] if engine else None, force=force, settings=settings)
+    with job_context(database_url) as job:
+        return train_engines([engine] if engine else None, force=force, settings=job.settings, db_engine=job.engine)

@@ -20,7 +20,7 @@ from domain.catalog.tables import Genre, TrackArtist, TrackGenre
 from domain.columns import utcnow
 from domain.plays.tables import PlayEvent
 from domain.stats.tables import OverallDailyStats, UserDailyStats
-from jobs.common import job_engine, resolve_day
+from jobs.context import job_context, resolve_day
 from jobs.timebuckets import day_bounds, hour_of_day
 
 log = logging.getLogger("hz45.jobs.stats")
@@ -86,14 +86,10 @@ def overall_payload(conn: Connection, day: date, now: datetime) -> dict[str, Any
 def aggregate_overall_stats(day: str | None = None, database_url: str | None = None) -> dict[str, Any]:
     """Job: the overall stats of ``day`` (``YYYY-MM-DD``, ``today`` (default) or ``yesterday``)."""
     stats_day = resolve_day(day, "today")
-    _, engine = job_engine(database_url)
-    try:
-        with engine.begin() as conn:
-            payload = overall_payload(conn, stats_day, utcnow())
-            conn.execute(sa.delete(_overall).where(_overall.c.day == stats_day))
-            conn.execute(sa.insert(_overall).values(day=stats_day, payload=payload, computed_at=utcnow()))
-    finally:
-        engine.dispose()
+    with job_context(database_url) as job, job.engine.begin() as conn:
+        payload = overall_payload(conn, stats_day, utcnow())
+        conn.execute(sa.delete(_overall).where(_overall.c.day == stats_day))
+        conn.execute(sa.insert(_overall).values(day=stats_day, payload=payload, computed_at=utcnow()))
     report = {"day": stats_day.isoformat(), "plays": payload["plays"], "active_users": payload["active_users"]}
     log.info("aggregate_overall_stats: %s", report)
     return report
@@ -126,17 +122,13 @@ def user_payloads(conn: Connection, day: date) -> dict[int, dict[str, Any]]:
 def aggregate_user_stats(day: str | None = None, database_url: str | None = None) -> dict[str, Any]:
     """Job: every listener's stats of ``day`` (default ``yesterday``, UTC), replacing that day's rows."""
     stats_day = resolve_day(day, "yesterday")
-    _, engine = job_engine(database_url)
-    try:
-        with engine.begin() as conn:
-            payloads = user_payloads(conn, stats_day)
-            conn.execute(sa.delete(_user_stats).where(_user_stats.c.day == stats_day))
-            rows = [{"user_id": u, "day": stats_day, "plays": p.pop("plays"), "payload": p, "computed_at": utcnow()}
-                    for u, p in sorted(payloads.items())]
-            if rows:
-                conn.execute(sa.insert(_user_stats), rows)
-    finally:
-        engine.dispose()
+    with job_context(database_url) as job, job.engine.begin() as conn:
+        payloads = user_payloads(conn, stats_day)
+        conn.execute(sa.delete(_user_stats).where(_user_stats.c.day == stats_day))
+        rows = [{"user_id": u, "day": stats_day, "plays": p.pop("plays"), "payload": p, "computed_at": utcnow()}
+                for u, p in sorted(payloads.items())]
+        if rows:
+            conn.execute(sa.insert(_user_stats), rows)
     report = {"day": stats_day.isoformat(), "users": len(rows), "plays": sum(r["plays"] for r in rows)}
     log.info("aggregate_user_stats: %s", report)
     return report

@@ -18,12 +18,6 @@ FLOOR = SCORE_FLOOR
 FALLBACK_FACTOR = 0.01  # fills rank below every mixed track
 
 
-@dataclass(frozen=True)
-class MixEntry:
-    engine: str
-    weight: float
-
-
 @dataclass
 class MixedItem:
     """One recommended track with its final score, per-engine contributions and reason."""

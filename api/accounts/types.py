@@ -7,9 +7,9 @@ from datetime import date, datetime
 import strawberry
 
 from domain.accounts import tables
-from domain.columns import utcnow
 from domain.accounts import users as accounts
 from domain.accounts.age_groups import age_group as decade_of_age
+from domain.columns import utcnow
 
 Gender = strawberry.enum(accounts.Gender, description="A user's gender.")
 

@@ -10,8 +10,8 @@ from strawberry import Info
 from api.catalog.types import Track
 from api.connection import Connection
 from api.pagination import decode_cursor, encode_cursor, page_size
-from domain.playlists import tables
 from domain.playlists import queries as data
+from domain.playlists import tables
 
 
 @strawberry.type

@@ -8,7 +8,7 @@ the same records twice leaves the same rows.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +27,7 @@ from domain.catalog.tables import (
     TrackSearchToken,
 )
 from domain.columns import utcnow
+from domain.sql import chunked, upsert
 
 
 @dataclass
@@ -77,32 +78,15 @@ def artist_id_from_name(name: str) -> str:
 def upsert_catalog(engine: Engine, records: Iterable[TrackRecord], batch_size: int = 5000) -> UpsertCounts:
     """Insert or update ``records`` in batches, each batch in its own transaction."""
     total = UpsertCounts()
-    for batch in _batches(records, batch_size):
+    for batch in chunked(records, batch_size):
         with engine.begin() as conn:
             total.add(_upsert_batch(conn, batch))
     return total
 
 
-def _batches(records: Iterable[TrackRecord], size: int) -> Iterator[list[TrackRecord]]:
-    batch: list[TrackRecord] = []
-    for record in records:
-        batch.append(record)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-def _chunks(values: Sequence[Any], size: int = 900) -> Iterator[Sequence[Any]]:
-    # SQLite limits the number of bound parameters per statement.
-    for start in range(0, len(values), size):
-        yield values[start:start + size]
-
-
 def _id_map(conn: Connection, column_key, id_column, keys: Sequence[str]) -> dict[str, int]:
     found: dict[str, int] = {}
-    for chunk in _chunks(list(keys)):
+    for chunk in chunked(keys):
         rows = conn.execute(sa.select(column_key, id_column).where(column_key.in_(chunk)))
         found.update({key: ident for key, ident in rows})
     return found
@@ -195,7 +179,7 @@ def _upsert_batch(conn: Connection, batch: list[TrackRecord]) -> UpsertCounts:
 def _replace_links(conn, batch, track_ids, artist_ids, genre_ids) -> None:
     ids = list(track_ids.values())
     for table in (TrackArtist.__table__, TrackGenre.__table__, TrackSearchToken.__table__):
-        for chunk in _chunks(ids):
+        for chunk in chunked(ids):
             conn.execute(table.delete().where(table.c.track_id.in_(chunk)))
     artist_rows, genre_rows, token_rows = [], [], []
     for record in batch:
@@ -223,15 +207,5 @@ def _upsert_audio_features(conn, batch, track_ids) -> None:
     ]
     if not rows:
         return
-    table = AudioFeatures.__table__
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = insert(table)
     # Derived columns (pca_x, pca_y, gmm_cluster) are the content engine's; keep them.
-    statement = statement.on_conflict_do_update(
-        index_elements=["track_id"],
-        set_={c: statement.excluded[c] for c in AUDIO_FEATURE_COLUMNS},
-    )
-    conn.execute(statement, rows)
+    conn.execute(upsert(conn, AudioFeatures, ["track_id"], AUDIO_FEATURE_COLUMNS), rows)

@@ -13,6 +13,7 @@ from domain.catalog import queries as catalog
 from domain.columns import utcnow
 from domain.errors import Forbidden, NotFound
 from domain.playlists.tables import Playlist, PlaylistItem
+from domain.sql import upsert
 from domain.validation import Violation, check
 
 MAX_NAME_LENGTH = 200
@@ -134,15 +135,8 @@ def _track_id(session: Session, track_id: str) -> int:
 
 
 def _upsert(session: Session, playlist_id: int, track_id: int, rating: int) -> None:
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = insert(PlaylistItem).values(playlist_id=playlist_id, track_id=track_id, rating=rating,
-                                            added_at=utcnow())
-    session.execute(statement.on_conflict_do_update(index_elements=["playlist_id", "track_id"],
-                                                    set_={"rating": statement.excluded.rating}))
+    statement = upsert(session, PlaylistItem, ["playlist_id", "track_id"], ["rating"])
+    session.execute(statement.values(playlist_id=playlist_id, track_id=track_id, rating=rating, added_at=utcnow()))
 
 
 def add_item(session: Session, user_id: int, track_id: str, rating: int, playlist_id: str | None) -> Playlist:
