@@ -37,7 +37,7 @@ class GraphQLApp(GraphQL):
         state = request.app.state
         return Context(
             request=request, settings=self.settings, engine=state.engine,
-            services=getattr(state, "services", None),
+            recommender=getattr(state, "recommender", None),
         )
 
 
@@ -100,12 +100,12 @@ def create_app(settings: Settings | None = None, *, engine=None, startup: list[C
         app.state.readiness_checks = {"database": _database_check(app.state.engine)}
         if settings.redis_url:
             app.state.readiness_checks["redis"] = _redis_check(settings.redis_url)
-        app.state.services = RecommenderService(settings, app.state.engine)
+        app.state.recommender = RecommenderService(settings, app.state.engine)
         try:
-            await to_thread.run_sync(app.state.services.refresh)
+            await to_thread.run_sync(app.state.recommender.refresh)
         except Exception:  # the API still serves the catalog; /readyz tells what is missing
             log.exception("could not load recommender models at start-up")
-        app.state.readiness_checks["models"] = _models_check(app.state.services)
+        app.state.readiness_checks["models"] = _models_check(app.state.recommender)
         # A startup hook may return a callable that undoes it at shutdown (e.g. stops a thread).
         cleanups = [c for c in (hook(app) for hook in startup or ()) if callable(c)]
         try:

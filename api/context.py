@@ -12,6 +12,7 @@ from sqlmodel import Session
 from starlette.requests import HTTPConnection
 
 from api.catalog.loaders import Loaders
+from domain.recommendations.service import RecommenderService
 from domain.settings import Settings
 
 T = TypeVar("T")
@@ -24,7 +25,7 @@ class Context:
     request: HTTPConnection | None
     settings: Settings
     engine: Engine
-    services: Any = None
+    recommender: RecommenderService | None = None
     state: dict[str, Any] = field(default_factory=dict)
     loaders: Loaders = field(init=False)
 

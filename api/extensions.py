@@ -1,10 +1,11 @@
-"""Schema extensions: stable error codes and masking of unexpected errors."""
+"""Error handling of the schema: stable error codes, masking and logging of unexpected errors."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
 
+import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
@@ -44,3 +45,15 @@ class ErrorCodes(SchemaExtension):
             result.errors = [_coded(e) for e in result.errors]
         if context.pre_execution_errors:
             context.pre_execution_errors = [_coded(e) for e in context.pre_execution_errors]
+
+
+class Schema(strawberry.Schema):
+    """Logs only unexpected errors; client errors (coded or invalid queries) are not news."""
+
+    def process_errors(self, errors, execution_context=None) -> None:
+        unexpected = [
+            e for e in errors
+            if e.original_error is not None and not isinstance(e.original_error, GraphQLError | CodedError)
+        ]
+        if unexpected:
+            super().process_errors(unexpected, execution_context)

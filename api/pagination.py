@@ -1,13 +1,43 @@
-"""Relay-style cursor pagination helpers (keyset cursors, validated page sizes)."""
+"""Relay pagination: Strawberry's connection types with keyset cursors and a lazy total count.
+
+``Connection[Track]`` is the schema's ``TrackConnection`` (edges ``TrackEdge``); cursors are
+opaque encodings of a row's sort key, so pages stay stable while rows are added.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+import strawberry
+from strawberry import relay
+from strawberry.relay.types import NodeType
+
 from domain.errors import BadUserInput
+
+
+@strawberry.type(description="A page of a list with keyset cursors.")
+class Connection(relay.Connection[NodeType]):
+    count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="Items in the whole list (one extra query; ask only when needed).")
+    async def total_count(self) -> int:
+        return await self.count()
+
+    @classmethod
+    def of(cls, nodes: list[NodeType], cursors: list[str], *, has_next: bool, has_previous: bool,
+           count: Callable[[], Awaitable[int]]) -> Connection[NodeType]:
+        """A page of ``nodes`` with their cursors; ``count`` runs only when a client asks."""
+        edges = [relay.Edge(cursor=c, node=n) for n, c in zip(nodes, cursors, strict=True)]
+        return cls(
+            edges=edges, count=count,
+            page_info=relay.PageInfo(has_next_page=has_next, has_previous_page=has_previous,
+                                     start_cursor=cursors[0] if cursors else None,
+                                     end_cursor=cursors[-1] if cursors else None),
+        )
 
 
 def encode_cursor(*values: Any) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import strawberry
-from graphql import GraphQLError
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 
 from api.accounts.mutations import AccountMutation
@@ -11,37 +10,25 @@ from api.accounts.queries import AccountQuery
 from api.catalog.queries import CatalogQuery
 from api.charts.queries import ChartQuery
 from api.charts.subscriptions import Subscription
-from api.extensions import ErrorCodes
+from api.extensions import ErrorCodes, Schema
 from api.jobs.mutations import JobMutation
 from api.jobs.queries import JobQuery
 from api.playlists.mutations import PlaylistMutation
+from api.playlists.queries import PlaylistQuery
 from api.plays.mutations import PlayMutation
 from api.recommendations.queries import RecommendationQuery
 from api.stats.queries import StatsQuery
-from domain.errors import CodedError
 from domain.settings import ApiSettings
 
 
 @strawberry.type
-class Query(CatalogQuery, AccountQuery, RecommendationQuery, ChartQuery, StatsQuery, JobQuery):
+class Query(CatalogQuery, AccountQuery, PlaylistQuery, RecommendationQuery, ChartQuery, StatsQuery, JobQuery):
     """Every query of 4.5Hz."""
 
 
 @strawberry.type
 class Mutation(AccountMutation, PlaylistMutation, PlayMutation, JobMutation):
     """Every mutation of 4.5Hz."""
-
-
-class Schema(strawberry.Schema):
-    """Logs only unexpected errors; client errors (coded or invalid queries) are not news."""
-
-    def process_errors(self, errors, execution_context=None) -> None:
-        unexpected = [
-            e for e in errors
-            if e.original_error is not None and not isinstance(e.original_error, GraphQLError | CodedError)
-        ]
-        if unexpected:
-            super().process_errors(unexpected, execution_context)
 
 
 def build_schema(limits: ApiSettings | None = None) -> strawberry.Schema:

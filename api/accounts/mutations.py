@@ -9,10 +9,10 @@ from strawberry import Info
 
 from api.accounts.permissions import IsAuthenticated
 from api.accounts.types import AuthPayload, Gender, User
-from api.accounts.viewer import bearer_token, require_viewer
+from api.accounts.viewer import bearer_token, client_address, require_viewer
+from api.context import Context
 from domain.accounts import tokens
 from domain.accounts import users as accounts
-from domain.accounts.throttling import client_address
 from domain.errors import RateLimited, Unauthenticated
 
 
@@ -28,7 +28,7 @@ class AccountMutation:
         "Django's: TOO_SHORT (under 8 characters), ENTIRELY_NUMERIC, TOO_COMMON, TOO_SIMILAR "
         "(to the nickname or name)."
     ))
-    async def sign_up(self, info: Info, nickname: str, name: str, birth_date: date, gender: Gender,
+    async def sign_up(self, info: Info[Context, None], nickname: str, name: str, birth_date: date, gender: Gender,
                       password: str) -> AuthPayload:
         account = accounts.NewAccount(nickname=nickname, name=name, birth_date=birth_date,
                                       gender=gender.value, password=password)
@@ -38,7 +38,7 @@ class AccountMutation:
         "Sign in. After too many failures for a nickname or from one address the answer is "
         "RATE_LIMITED (with `extensions.retryAfterSeconds`) until the window has passed."
     ))
-    async def log_in(self, info: Info, nickname: str, password: str) -> AuthPayload:
+    async def log_in(self, info: Info[Context, None], nickname: str, password: str) -> AuthPayload:
         auth = info.context.settings.auth
         client = client_address(info.context.request)
         outcome = await info.context.run(accounts.log_in, nickname, password, client, auth)
@@ -51,7 +51,7 @@ class AccountMutation:
 
     @strawberry.mutation(description="Revoke this request's token, or every token of the user with `everywhere`.",
                          permission_classes=[IsAuthenticated])
-    async def log_out(self, info: Info, everywhere: bool = False) -> bool:
+    async def log_out(self, info: Info[Context, None], everywhere: bool = False) -> bool:
         if everywhere:
             user = await require_viewer(info)
             await info.context.run(tokens.revoke_user_tokens, user.id)

@@ -12,6 +12,7 @@ from strawberry import Info
 from strawberry.permission import BasePermission
 
 from api.accounts.viewer import require_viewer, viewer
+from api.context import Context
 from domain.errors import Forbidden
 
 
@@ -21,7 +22,7 @@ class IsAuthenticated(BasePermission):
     message = "Sign in to see this (Authorization: Bearer <token>)"
     error_extensions = {"code": "UNAUTHENTICATED"}
 
-    async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+    async def has_permission(self, source: Any, info: Info[Context, None], **kwargs: Any) -> bool:
         return await viewer(info) is not None
 
 
@@ -31,7 +32,7 @@ class IsAdmin(BasePermission):
     message = "Only admins may do this"
     error_extensions = {"code": "FORBIDDEN"}
 
-    async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+    async def has_permission(self, source: Any, info: Info[Context, None], **kwargs: Any) -> bool:
         user = await require_viewer(info)
         if not user.is_admin:
             raise Forbidden(self.message)

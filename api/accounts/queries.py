@@ -1,4 +1,4 @@
-"""Account queries: me, myPlaylists, playlist."""
+"""Account queries: me."""
 
 from __future__ import annotations
 
@@ -8,36 +8,11 @@ from strawberry import Info
 from api.accounts.permissions import IsAuthenticated
 from api.accounts.types import User
 from api.accounts.viewer import require_viewer
-from api.connection import Connection
-from api.pagination import decode_cursor, encode_cursor, page_size
-from api.playlists.permissions import CanReadPlaylist, load_playlist
-from api.playlists.types import Playlist
-from domain.playlists import queries as data
+from api.context import Context
 
 
 @strawberry.type
 class AccountQuery:
     @strawberry.field(description="The signed-in user.", permission_classes=[IsAuthenticated])
-    async def me(self, info: Info) -> User:
+    async def me(self, info: Info[Context, None]) -> User:
         return User.from_model(await require_viewer(info))
-
-    @strawberry.field(description="The signed-in user's playlists, the default one first.",
-                      permission_classes=[IsAuthenticated])
-    async def my_playlists(self, info: Info, first: int | None = None,
-                           after: str | None = None) -> Connection[Playlist]:
-        ctx = info.context
-        user = await require_viewer(info)
-        limit = page_size(first, ctx.settings.api.default_page_size, ctx.settings.api.max_page_size)
-        after_id = decode_cursor(after, (int,))[0] if after else None
-        rows, has_next = await ctx.run(data.list_playlists, user.id, limit, after_id)
-
-        async def count() -> int:
-            return await ctx.run(data.count_playlists, user.id)
-
-        return Connection.of([Playlist.from_model(r) for r in rows], [encode_cursor(r.id) for r in rows],
-                             has_next=has_next, has_previous=after is not None, count=count)
-
-    @strawberry.field(description="A playlist by id (its owner's or, for admins, anyone's).",
-                      permission_classes=[CanReadPlaylist])
-    async def playlist(self, info: Info, id: strawberry.ID) -> Playlist:
-        return Playlist.from_model(await load_playlist(info, id))

@@ -1,19 +1,19 @@
-"""The signed-in user of a request (resolved from ``Authorization: Bearer <token>``)."""
+"""Who is asking: the signed-in user of a request (``Authorization: Bearer <token>``) and its address."""
 
 from __future__ import annotations
 
 import asyncio
 
+from starlette.requests import HTTPConnection
 from strawberry import Info
 
+from api.context import Context
 from domain.accounts.tables import User
-from domain.accounts.tokens import issue_token, user_for_token
+from domain.accounts.tokens import user_for_token
 from domain.errors import Unauthenticated
 
-__all__ = ["bearer_token", "issue_token", "require_viewer", "user_for_token", "viewer"]
 
-
-def bearer_token(info: Info) -> str | None:
+def bearer_token(info: Info[Context, None]) -> str | None:
     """The token of the request's ``Authorization: Bearer`` header, if any."""
     request = info.context.request
     header = request.headers.get("authorization", "") if request is not None else ""
@@ -21,12 +21,12 @@ def bearer_token(info: Info) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-async def _resolve(info: Info) -> User | None:
+async def _resolve(info: Info[Context, None]) -> User | None:
     token = bearer_token(info)
     return await info.context.run(user_for_token, token) if token else None
 
 
-async def viewer(info: Info) -> User | None:
+async def viewer(info: Info[Context, None]) -> User | None:
     """The signed-in user or None; resolved lazily, once per request."""
     state = info.context.state
     if "viewer" not in state:
@@ -35,9 +35,22 @@ async def viewer(info: Info) -> User | None:
     return await state["viewer"]
 
 
-async def require_viewer(info: Info) -> User:
+async def require_viewer(info: Info[Context, None]) -> User:
     """The signed-in user, or an ``UNAUTHENTICATED`` error."""
     user = await viewer(info)
     if user is None:
         raise Unauthenticated("Sign in to see this (Authorization: Bearer <token>)")
     return user
+
+
+UNKNOWN_CLIENT = "unknown"
+
+
+def client_address(request: HTTPConnection | None) -> str:
+    """The client's address as the server sees it.
+
+    Behind a reverse proxy, run uvicorn with ``--proxy-headers --forwarded-allow-ips`` so this
+    is the real client's address and not the proxy's.
+    """
+    client = request.client if request is not None else None
+    return (client.host if client and client.host else UNKNOWN_CLIENT)[:100]

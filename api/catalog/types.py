@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 import strawberry
 from strawberry import Info
 
 from api.accounts.viewer import viewer
+from api.context import Context
+from api.pagination import Connection, decode_cursor, encode_cursor, page_size
 from api.playlists.loaders import rating_loader
+from domain.catalog import queries as catalog
 from domain.catalog import tables
+from domain.errors import NotFound
 
 
 @strawberry.type
@@ -54,10 +56,8 @@ class Artist:
 
     @strawberry.field(description="This artist's tracks, most popular first.")
     async def tracks(
-        self, info: Info, first: int | None = None, after: str | None = None
-    ) -> TrackConnection:
-        from api.catalog.queries import track_connection
-
+        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+    ) -> Connection[Track]:
         return await track_connection(info, first=first, after=after, artist=self.db_id)
 
 
@@ -85,16 +85,16 @@ class Track:
         )
 
     @strawberry.field(description="Credited artists, in order.")
-    async def artists(self, info: Info) -> list[Artist]:
+    async def artists(self, info: Info[Context, None]) -> list[Artist]:
         rows = await info.context.loaders.artists_by_track.load(self.db_id)
         return [Artist.from_model(a) for a in rows]
 
     @strawberry.field(description="Every genre the track is listed under, primary first.")
-    async def genres(self, info: Info) -> list[str]:
+    async def genres(self, info: Info[Context, None]) -> list[str]:
         return await info.context.loaders.genres_by_track.load(self.db_id)
 
     @strawberry.field(description="The primary genre.")
-    async def primary_genre(self, info: Info) -> str | None:
+    async def primary_genre(self, info: Info[Context, None]) -> str | None:
         genres = await info.context.loaders.genres_by_track.load(self.db_id)
         return genres[0] if genres else None
 
@@ -102,42 +102,47 @@ class Track:
         "The signed-in user's rating (0–5) when the track is in one of their playlists (the latest "
         "added, if in several); null otherwise and for anonymous callers."
     ))
-    async def my_rating(self, info: Info) -> int | None:
+    async def my_rating(self, info: Info[Context, None]) -> int | None:
         user = await viewer(info)
         return await rating_loader(info, user.id).load(self.db_id) if user is not None else None
 
     @strawberry.field(description="Spotify audio features; null when Spotify did not provide them.")
-    async def audio_features(self, info: Info) -> AudioFeatures | None:
+    async def audio_features(self, info: Info[Context, None]) -> AudioFeatures | None:
         row = await info.context.loaders.features_by_track.load(self.db_id)
         return AudioFeatures.from_model(row) if row else None
-
-
-@strawberry.type
-class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
-
-
-@strawberry.type
-class TrackEdge:
-    cursor: str
-    node: Track
-
-
-@strawberry.type
-class TrackConnection:
-    edges: list[TrackEdge]
-    page_info: PageInfo
-    count: strawberry.Private[Callable[[], Awaitable[int]]]
-
-    @strawberry.field(description="Tracks in the whole listing (one extra query; ask only when needed).")
-    async def total_count(self) -> int:
-        return await self.count()
 
 
 @strawberry.type
 class GenreCount:
     name: str
     track_count: int
+
+
+async def track_connection(
+    info: Info[Context, None],
+    *,
+    first: int | None,
+    after: str | None,
+    search: str | None = None,
+    genre: str | None = None,
+    artist: int | None = None,
+) -> Connection[Track]:
+    """A page of tracks (most popular first) as a Relay connection."""
+    ctx = info.context
+    limit = page_size(first, ctx.settings.api.default_page_size, ctx.settings.api.max_page_size)
+    key = decode_cursor(after, (int, int)) if after else None
+    genre_id = None
+    if genre is not None:
+        genre_id = await ctx.run(catalog.genre_id, genre)
+        if genre_id is None:
+            raise NotFound(f"Unknown genre {genre!r}; see the genres query", argument="genre")
+    filters = {"search": search, "genre": genre_id, "artist": artist}
+    page = await ctx.run(lambda s: catalog.list_tracks(s, limit=limit, after=key, **filters))
+    for row in page.tracks:
+        ctx.loaders.track.prime(row.id, row)
+
+    async def count() -> int:
+        return await ctx.run(lambda s: catalog.count_tracks(s, **filters))
+
+    return Connection.of([Track.from_model(t) for t in page.tracks], [encode_cursor(*k) for k in page.keys],
+                         has_next=page.has_next, has_previous=key is not None, count=count)

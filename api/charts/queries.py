@@ -9,6 +9,7 @@ import strawberry
 from strawberry import Info
 
 from api.charts.types import Chart, ChartEntry, ChartKind, ChartWindow
+from api.context import Context
 from domain.charts import queries as charts
 from domain.charts.windows import floor_hour
 from domain.columns import utcnow
@@ -24,7 +25,7 @@ def _aware(moment: datetime, argument: str) -> datetime:
     return moment.astimezone(UTC)
 
 
-async def load_chart(info: Info, kind: ChartKind, at: datetime | None = None, day: date | None = None,
+async def load_chart(info: Info[Context, None], kind: ChartKind, at: datetime | None = None, day: date | None = None,
                      first: int = 50) -> Chart:
     """The chart of ``kind``: REALTIME now, HOURLY for the window containing ``at``, TOP50 for ``day``."""
     if not 1 <= first <= MAX_ENTRIES:
@@ -54,12 +55,12 @@ class ChartQuery:
         "HOURLY: the window containing `at` (UTC hours). TOP50: the latest daily Top 50 on or "
         "before `day` (default today)."
     ))
-    async def chart(self, info: Info, kind: ChartKind, at: datetime | None = None, day: date | None = None,
+    async def chart(self, info: Info[Context, None], kind: ChartKind, at: datetime | None = None, day: date | None = None,
                     first: int = 50) -> Chart:
         return await load_chart(info, kind, at, day, first)
 
     @strawberry.field(description="The hourly windows with data in [from, to), at most 31 days apart.")
-    async def chart_windows(self, info: Info, from_: Annotated[datetime, strawberry.argument(name="from")],
+    async def chart_windows(self, info: Info[Context, None], from_: Annotated[datetime, strawberry.argument(name="from")],
                             to: datetime) -> list[ChartWindow]:
         start, end = _aware(from_, "from"), _aware(to, "to")
         if start > end:

@@ -10,6 +10,7 @@ from strawberry import Info
 
 from api.charts.queries import load_chart
 from api.charts.types import Chart, ChartKind
+from api.context import Context
 from domain.charts.windows import CHART_CHANNEL
 from domain.columns import utcnow
 from domain.errors import BadUserInput
@@ -22,7 +23,7 @@ class Subscription:
         "The chart now, then again whenever an aggregation run changes it. REALTIME follows the "
         "current hour; HOURLY pushes every window a run changed."
     ))
-    async def chart_updated(self, info: Info, kind: ChartKind = ChartKind.REALTIME,
+    async def chart_updated(self, info: Info[Context, None], kind: ChartKind = ChartKind.REALTIME,
                             first: int = 50) -> AsyncGenerator[Chart, None]:
         if kind is ChartKind.TOP50:
             raise BadUserInput("chartUpdated follows the hourly charts (REALTIME or HOURLY)", argument="kind")

@@ -9,6 +9,7 @@ import strawberry
 from strawberry import Info
 
 from api.catalog.types import Track
+from api.context import Context
 
 
 @strawberry.enum(description="Which chart: the current hour, a past hourly window, or the daily Top 50.")
@@ -25,7 +26,7 @@ class ChartEntry:
     plays: int | None = strawberry.field(description="Plays in the window (null for the Top 50).")
 
     @strawberry.field
-    async def track(self, info: Info) -> Track | None:
+    async def track(self, info: Info[Context, None]) -> Track | None:
         row = await info.context.loaders.track.load(self.track_id)
         return Track.from_model(row) if row is not None else None
 

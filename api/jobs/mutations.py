@@ -9,6 +9,7 @@ from anyio import to_thread
 from strawberry import Info
 
 from api.accounts.permissions import IsAdmin
+from api.context import Context
 from api.jobs.types import AggregationKind, JobInfo
 from domain.errors import BadUserInput
 from domain.jobs.queues import enqueue
@@ -21,7 +22,7 @@ AGGREGATIONS = {
 }
 
 
-async def _enqueue(info: Info, func_path: str, **kwargs) -> JobInfo:
+async def _enqueue(info: Info[Context, None], func_path: str, **kwargs) -> JobInfo:
     status = await to_thread.run_sync(lambda: enqueue(func_path, info.context.settings, **kwargs))
     return JobInfo.from_status(status)
 
@@ -29,9 +30,9 @@ async def _enqueue(info: Info, func_path: str, **kwargs) -> JobInfo:
 @strawberry.type
 class JobMutation:
     @strawberry.mutation(description="Retrain one engine (or all) in the background.", permission_classes=[IsAdmin])
-    async def retrain(self, info: Info, engine: str | None = None, force: bool = False) -> JobInfo:
-        services = info.context.services
-        if engine is not None and services is not None and engine not in services.info:
+    async def retrain(self, info: Info[Context, None], engine: str | None = None, force: bool = False) -> JobInfo:
+        recommender = info.context.recommender
+        if engine is not None and recommender is not None and engine not in recommender.info:
             raise BadUserInput(f"Unknown engine {engine!r}; see the engines query", argument="engine")
         return await _enqueue(info, "jobs.retrain.retrain", engine=engine, force=force)
 
@@ -39,7 +40,7 @@ class JobMutation:
         "Run an aggregation now. `day` (UTC) applies to the stats: OVERALL_STATS defaults to today, "
         "USER_STATS to yesterday."
     ), permission_classes=[IsAdmin])
-    async def run_aggregation(self, info: Info, kind: AggregationKind, day: date | None = None) -> JobInfo:
+    async def run_aggregation(self, info: Info[Context, None], kind: AggregationKind, day: date | None = None) -> JobInfo:
         func_path, kwargs = AGGREGATIONS[kind]
         if day is not None:
             if kind in (AggregationKind.CHARTS, AggregationKind.CHARTS_REBUILD):
@@ -49,5 +50,5 @@ class JobMutation:
 
     @strawberry.mutation(description="Import the Spotify Top 50 of a day (default today).",
                          permission_classes=[IsAdmin])
-    async def import_top50(self, info: Info, day: date | None = None) -> JobInfo:
+    async def import_top50(self, info: Info[Context, None], day: date | None = None) -> JobInfo:
         return await _enqueue(info, "jobs.ingest.import_top50", **({"day": day.isoformat()} if day else {}))

@@ -9,6 +9,7 @@ from strawberry import Info
 
 from api.accounts.permissions import IsAuthenticated
 from api.accounts.viewer import require_viewer
+from api.context import Context
 from api.playlists.types import Playlist
 from domain.playlists import queries as data
 
@@ -20,14 +21,14 @@ PlaylistId = Annotated[strawberry.ID | None, strawberry.argument(
 class PlaylistMutation:
     @strawberry.mutation(description="Create an empty playlist; names are unique per user.",
                          permission_classes=[IsAuthenticated])
-    async def create_playlist(self, info: Info, name: str) -> Playlist:
+    async def create_playlist(self, info: Info[Context, None], name: str) -> Playlist:
         user = await require_viewer(info)
         return Playlist.from_model(await info.context.run(data.create_playlist, user.id, name))
 
     @strawberry.mutation(description="Add a track with a rating (0–5); adding it again updates the rating.",
                          permission_classes=[IsAuthenticated])
     async def add_to_playlist(
-        self, info: Info, track_id: strawberry.ID, rating: int,
+        self, info: Info[Context, None], track_id: strawberry.ID, rating: int,
         playlist_id: PlaylistId = None,
     ) -> Playlist:
         user = await require_viewer(info)
@@ -37,7 +38,7 @@ class PlaylistMutation:
     @strawberry.mutation(description="Remove a track from a playlist (no change if it is not there).",
                          permission_classes=[IsAuthenticated])
     async def remove_from_playlist(
-        self, info: Info, track_id: strawberry.ID,
+        self, info: Info[Context, None], track_id: strawberry.ID,
         playlist_id: PlaylistId = None,
     ) -> Playlist:
         user = await require_viewer(info)

@@ -8,8 +8,8 @@ import strawberry
 from strawberry import Info
 
 from api.catalog.types import Track
-from api.connection import Connection
-from api.pagination import decode_cursor, encode_cursor, page_size
+from api.context import Context
+from api.pagination import Connection, decode_cursor, encode_cursor, page_size
 from domain.playlists import queries as data
 from domain.playlists import tables
 
@@ -21,7 +21,7 @@ class PlaylistItem:
     added_at: datetime
 
     @strawberry.field
-    async def track(self, info: Info) -> Track:
+    async def track(self, info: Info[Context, None]) -> Track:
         return Track.from_model(await info.context.loaders.track.load(self.track_id))
 
 
@@ -39,7 +39,7 @@ class Playlist:
                    created_at=row.created_at)
 
     @strawberry.field(description="The rated tracks, most recently added first.")
-    async def items(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[PlaylistItem]:
+    async def items(self, info: Info[Context, None], first: int | None = None, after: str | None = None) -> Connection[PlaylistItem]:
         ctx = info.context
         limit = page_size(first, ctx.settings.api.default_page_size, ctx.settings.api.max_page_size)
         before_id = decode_cursor(after, (int,))[0] if after else None

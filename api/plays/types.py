@@ -8,6 +8,7 @@ import strawberry
 from strawberry import Info
 
 from api.catalog.types import Track
+from api.context import Context
 from domain.plays import tables
 
 
@@ -23,7 +24,7 @@ class PlayEvent:
         return cls(id=strawberry.ID(str(row.id)), track_id=row.track_id, played_at=row.played_at, source=row.source)
 
     @strawberry.field
-    async def track(self, info: Info) -> Track:
+    async def track(self, info: Info[Context, None]) -> Track:
         return Track.from_model(await info.context.loaders.track.load(self.track_id))
 
 

@@ -8,6 +8,7 @@ from strawberry import Info
 
 from api.accounts.viewer import require_viewer
 from api.catalog.types import Track
+from api.context import Context
 from api.recommendations.types import (
     EngineContribution,
     EngineInfo,
@@ -43,13 +44,13 @@ def _ids(values: list[strawberry.ID], argument: str) -> list[int]:
         raise BadUserInput(f"{argument} takes track ids", argument=argument) from exc
 
 
-async def _service(info: Info) -> RecommenderService:
-    service: RecommenderService = info.context.services
+async def _service(info: Info[Context, None]) -> RecommenderService:
+    service = info.context.recommender
     await to_thread.run_sync(service.maybe_refresh)
     return service
 
 
-async def _reason(info: Info, item) -> str:
+async def _reason(info: Info[Context, None], item) -> str:
     if item.because is not None:
         seed = await info.context.loaders.track.load(item.because)
         if seed is not None:
@@ -62,7 +63,7 @@ class RecommendationQuery:
     @strawberry.field(description="Recommendations for the signed-in user from a mix of engines.")
     async def recommendations(
         self,
-        info: Info,
+        info: Info[Context, None],
         k: int = 10,
         mix: list[EngineWeightInput] | None = None,
         seed_track_ids: list[strawberry.ID] | None = None,
@@ -100,7 +101,7 @@ class RecommendationQuery:
         )
 
     @strawberry.field(description="Tracks similar to a track (content engine; other engines may add).")
-    async def similar_tracks(self, info: Info, track_id: strawberry.ID, k: int = 10) -> list[SimilarTrack]:
+    async def similar_tracks(self, info: Info[Context, None], track_id: strawberry.ID, k: int = 10) -> list[SimilarTrack]:
         _check_k(k)
         track = await info.context.loaders.track.load(_ids([track_id], "trackId")[0])
         if track is None:
@@ -112,7 +113,7 @@ class RecommendationQuery:
                 for (_, score, engine), row in zip(similar, rows, strict=True) if row is not None]
 
     @strawberry.field(description="The installed recommender plugins and their active models.")
-    async def engines(self, info: Info) -> list[EngineInfo]:
+    async def engines(self, info: Info[Context, None]) -> list[EngineInfo]:
         service = await _service(info)
         weights = {e.engine: e.weight for e in info.context.settings.recommenders.default_mix}
         result = []

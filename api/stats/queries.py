@@ -10,6 +10,7 @@ import strawberry
 from strawberry import Info
 
 from api.accounts.viewer import require_viewer
+from api.context import Context
 from api.stats.types import AgeGroupCount, ArtistPlays, GenderShare, GenrePlays, MyStats, OverallStats, TrackPlays
 from domain.columns import utcnow
 from domain.errors import BadUserInput
@@ -63,7 +64,7 @@ class StatsQuery:
         "Overall stats of a day (default today, UTC) as of the latest aggregation; null before "
         "the first aggregation of that day."
     ))
-    async def overall_stats(self, info: Info, day: date | None = None) -> OverallStats | None:
+    async def overall_stats(self, info: Info[Context, None], day: date | None = None) -> OverallStats | None:
         row = await info.context.run(overall_row, day or utcnow().date())
         return overall_from_row(row) if row is not None else None
 
@@ -71,7 +72,7 @@ class StatsQuery:
         "The signed-in listener's stats over [from, to] (days, UTC, at most 366), from the daily "
         "aggregation, which covers days up to yesterday."
     ))
-    async def my_stats(self, info: Info, from_: Annotated[date, strawberry.argument(name="from")],
+    async def my_stats(self, info: Info[Context, None], from_: Annotated[date, strawberry.argument(name="from")],
                        to: date, top: int = 10) -> MyStats:
         user = await require_viewer(info)
         if from_ > to:

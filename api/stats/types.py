@@ -8,6 +8,7 @@ import strawberry
 from strawberry import Info
 
 from api.catalog.types import Artist, Track
+from api.context import Context
 
 
 @strawberry.type
@@ -16,7 +17,7 @@ class TrackPlays:
     plays: int
 
     @strawberry.field
-    async def track(self, info: Info) -> Track | None:
+    async def track(self, info: Info[Context, None]) -> Track | None:
         row = await info.context.loaders.track.load(self.track_id)
         return Track.from_model(row) if row is not None else None
 
@@ -27,7 +28,7 @@ class ArtistPlays:
     plays: int
 
     @strawberry.field
-    async def artist(self, info: Info) -> Artist | None:
+    async def artist(self, info: Info[Context, None]) -> Artist | None:
         row = await info.context.loaders.artist.load(self.artist_id)
         return Artist.from_model(row) if row is not None else None
 

@@ -10,22 +10,9 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
-from starlette.requests import HTTPConnection
 
 from domain.accounts.tables import LoginFailure
 from domain.settings import AuthSettings
-
-UNKNOWN_CLIENT = "unknown"
-
-
-def client_address(request: HTTPConnection | None) -> str:
-    """The client's address as the server sees it.
-
-    Behind a reverse proxy, run uvicorn with ``--proxy-headers --forwarded-allow-ips`` so this
-    is the real client's address and not the proxy's.
-    """
-    client = request.client if request is not None else None
-    return (client.host if client and client.host else UNKNOWN_CLIENT)[:100]
 
 
 def retry_after(session: Session, nickname: str, client: str, auth: AuthSettings, now: datetime) -> int | None:

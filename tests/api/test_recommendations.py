@@ -158,7 +158,7 @@ def test_a_newly_activated_version_is_served_without_restart(tmp_path, sqlite_ur
     settings = settings_for(sqlite_url, tmp_path)
     train_engines(["demographic_popular"], settings=settings, db_engine=engine)
     with graphql_client(settings) as client:
-        service = client.client.app.state.services
+        service = client.client.app.state.recommender
         service.refresh_seconds = 0
         query = "{ engines { name activeModel { version } } }"
         versions = {e["name"]: e["activeModel"] for e in client.gql(query)["data"]["engines"]}
