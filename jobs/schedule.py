@@ -1,8 +1,10 @@
-"""The schedule of recurring jobs (SPEC §5), loaded by ``hz45 cron`` (``rq cron jobs.schedule``).
+"""The schedule of recurring jobs (SPEC §5).
 
-Intervals and cron strings come from ``Settings.schedule``. Cron strings are read in the local
-time of the process that schedules (RQ's cron does so; set ``TZ`` on that machine).
-The in-process scheduler (:mod:`jobs.inprocess`) runs the same table without Redis.
+Importing this module declares nothing: ``hz45 cron`` (or ``rq cron jobs.cron_config``) loads
+:mod:`jobs.cron_config`, which calls :func:`register_all`, and the in-process scheduler
+(:mod:`jobs.inprocess`) runs the same table without Redis. Intervals and cron strings come from
+``Settings.schedule``. Cron strings are read in the local time of the process that schedules
+(RQ's cron does so; set ``TZ`` on that machine).
 """
 
 from __future__ import annotations
@@ -46,12 +48,9 @@ def scheduled_jobs(settings: Settings) -> list[ScheduledJob]:
 
 
 def register_all(settings: Settings | None = None) -> None:
-    """Declare every scheduled job with ``rq.cron.register``."""
+    """Declare every scheduled job with ``rq.cron.register``, for the cron scheduler that is
+    loading its configuration (``CronScheduler.load_config_from_file``) to collect."""
     for job in scheduled_jobs(settings or get_settings()):
         queue = queue_for(job.func_path)
         cron.register(import_attribute(job.func_path), queue, kwargs=job.kwargs, interval=job.interval,
                       cron=job.cron, job_timeout=JOB_TIMEOUTS[queue], name=job.name)
-
-
-# `rq cron` imports this module and collects what it registered.
-register_all()

@@ -2,8 +2,10 @@
 
 import click
 
-from domain.jobs.queues import redis_connection
 from hz45.commands.common import load
+
+# The module whose import declares the schedule with rq.cron.register (see jobs/cron_config.py).
+CRON_CONFIG = "jobs.cron_config"
 
 
 @click.command("cron")
@@ -14,10 +16,12 @@ def command() -> None:
     """
     from rq.cron import CronScheduler
 
+    from domain.jobs.queues import redis_connection
+
     settings, engine = load()
     engine.dispose()
     if not settings.redis_url:
         raise click.ClickException("REDIS_URL is not set (without it, the API schedules jobs itself)")
     scheduler = CronScheduler(connection=redis_connection(settings.redis_url))
-    scheduler.load_config_from_file("jobs.schedule")
+    scheduler.load_config_from_file(CRON_CONFIG)
     scheduler.start()

@@ -3,22 +3,8 @@
 import os
 
 import click
-import uvicorn
-from sqlmodel import Session, select
 
-from api.app import create_app
-from domain.accounts.demo_logins import DEMO_ADMIN, ensure_demo_login
-from domain.accounts.tables import User
-from domain.accounts.tokens import issue_token
-from domain.db import normalise_url
-from domain.migrations import upgrade
-from domain.recommendations.model_store import active_versions
 from hz45.commands.common import load
-from jobs.demo_data import database_is_empty, seed_demo
-from jobs.ingest import import_top50, ingest_catalog
-from jobs.inprocess import start_inprocess_scheduler
-from jobs.retrain import train_engines
-from jobs.spotify.fake_api import start_for_demo
 
 DEMO_LISTENER = "listener0001"
 DEMO_NCF = {"epochs": 6, "batch_size": 2048}
@@ -34,6 +20,20 @@ def command(host: str, port: int, spotify_fake: bool) -> None:
 
     Uses DATABASE_URL (default: the SQLite file ./hz45.db).
     """
+    import uvicorn
+    from sqlmodel import Session, select
+
+    from api.app import create_app
+    from domain.accounts.demo_logins import DEMO_ADMIN, ensure_demo_login
+    from domain.accounts.tables import User
+    from domain.accounts.tokens import issue_token
+    from domain.db import normalise_url
+    from domain.migrations import upgrade
+    from domain.recommendations.model_store import active_versions
+    from jobs.demo_data import database_is_empty, seed_demo
+    from jobs.inprocess import start_inprocess_scheduler
+    from jobs.retrain import train_engines
+
     settings, engine = load()
     upgrade(normalise_url(settings.database_url))
     if database_is_empty(engine):
@@ -67,6 +67,9 @@ def command(host: str, port: int, spotify_fake: bool) -> None:
 
 def _ingest_from_fake() -> None:
     """Point the Spotify settings at a local fake and run both ingestion jobs through it."""
+    from jobs.ingest import import_top50, ingest_catalog
+    from jobs.spotify.fake_api import start_for_demo
+
     _running, overrides = start_for_demo()
     for key, value in overrides.items():
         os.environ[f"HZ45_SPOTIFY__{key.upper()}"] = str(value)

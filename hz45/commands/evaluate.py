@@ -7,7 +7,6 @@ import math
 
 import click
 
-from engines.evaluation import Mix, evaluate
 from hz45.commands.offline import engine_factory, load_offline_dataset, parse_mix
 
 COLUMNS = ("name", "dataset", "metric", "rmse", "mae", "hr", "ndcg", "genre", "k", "train_seconds", "eval_seconds")
@@ -34,6 +33,8 @@ def _cell(value) -> str:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per engine or mix.")
 def command(dataset_spec, engines, mixes, metric, k, folds, seed, as_json) -> None:
     """Evaluate engines or mixes offline on a dataset and print a table (or JSON lines)."""
+    from engines.evaluation import Mix, evaluate
+
     if not engines and not mixes:
         raise click.UsageError("name at least one --engine or --mix")
     candidates = [(name, engine_factory(name)) for name in engines]

@@ -2,8 +2,6 @@
 
 import click
 
-from jobs.import_csv import import_csv
-
 
 @click.command("import-csv")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
@@ -17,6 +15,8 @@ def command(path: str, genres: str | None, tempo_k: float) -> None:
     genres, removes tempo outliers, and reports what was kept and dropped. Re-running it
     updates the same rows.
     """
+    from jobs.import_csv import import_csv
+
     wanted = [g.strip() for g in genres.split(",") if g.strip()] if genres else None
     report = import_csv(path, wanted, tempo_k=tempo_k)
     width = max(len(k) for k in report)

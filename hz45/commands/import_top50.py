@@ -3,7 +3,6 @@
 import click
 
 from hz45.commands.ingest import run_spotify_job
-from jobs.ingest import import_top50
 
 
 @click.command("import-top50")
@@ -18,4 +17,6 @@ def command(day, playlist_id: str | None) -> None:
     Tracks not yet in the catalog are added first; the day's previous Top 50 is replaced in
     one transaction, and left as it was when the import fails. Writes to DATABASE_URL.
     """
+    from jobs.ingest import import_top50
+
     run_spotify_job(import_top50, day.date().isoformat() if day else None, playlist_id)

@@ -5,12 +5,11 @@ from collections.abc import Callable
 
 import click
 
-from jobs.ingest import ingest_catalog
-from jobs.spotify.client import SpotifyError
-
 
 def run_spotify_job(job: Callable[..., dict], *args) -> None:
     """Run an ingestion job and print its counts; a Spotify failure exits 1 with one line."""
+    from jobs.spotify.client import SpotifyError
+
     # Without logging configured, Python prints warnings and errors to stderr; the one-line
     # reason is what the command promises, so spotipy's and the job's own logs stay quiet here
     # (they still reach any handler a worker configures).
@@ -40,5 +39,7 @@ def command(genres: str | None, limit: int) -> None:
     audio features Spotify does not serve are kept and marked unavailable. Re-running it
     updates the same rows.
     """
+    from jobs.ingest import ingest_catalog
+
     wanted = [g.strip() for g in genres.split(",") if g.strip()] if genres else None
     run_spotify_job(ingest_catalog, wanted, limit)

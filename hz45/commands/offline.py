@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import click
 
-from domain.db import create_db_engine
-from domain.recommendations.training_data import load_snapshot
-from domain.settings import get_settings
-from engines.base import Engine
-from engines.datasets import LOADERS, LoadedDataset, load_dataset
-from plugins.engine_plugin import EnginePlugin
-from plugins.manager import get_plugin_manager
+if TYPE_CHECKING:
+    from engines.base import Engine
+    from engines.datasets import LoadedDataset
 
 
 def load_offline_dataset(spec: str) -> LoadedDataset:
     """``db`` (this database) or ``KIND:PATH`` for an external dataset."""
+    from domain.db import create_db_engine
+    from domain.recommendations.training_data import load_snapshot
+    from domain.settings import get_settings
+    from engines.datasets import LOADERS, LoadedDataset, load_dataset
+
     kind, _, path = spec.partition(":")
     if kind == "db":
         engine = create_db_engine(get_settings().database_url)
@@ -35,6 +37,10 @@ def load_offline_dataset(spec: str) -> LoadedDataset:
 def engine_factory(name: str) -> Callable[[], Engine]:
     """A factory of fresh engines ``name`` configured from settings (offline evaluation needs
     an engine's ``score``, which every engine adapted by :class:`EnginePlugin` has)."""
+    from domain.settings import get_settings
+    from plugins.engine_plugin import EnginePlugin
+    from plugins.manager import get_plugin_manager
+
     manager = get_plugin_manager()
     plugins = [p for p in manager.get_plugins() if isinstance(p, EnginePlugin) and p.name == name]
     if not plugins:

@@ -1,7 +1,6 @@
 """``hz45 serve``."""
 
 import click
-import uvicorn
 
 
 @click.command("serve")
@@ -10,4 +9,6 @@ import uvicorn
 @click.option("--workers", default=1, show_default=True, type=int, help="uvicorn worker processes.")
 def command(host: str, port: int, workers: int) -> None:
     """Start the API (GraphQL at /graphql) against an already migrated DATABASE_URL."""
+    import uvicorn
+
     uvicorn.run("api.asgi:app", host=host, port=port, workers=workers, proxy_headers=True)

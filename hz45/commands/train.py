@@ -5,7 +5,6 @@ import json
 import click
 
 from hz45.commands.common import load
-from jobs.retrain import train_engines
 
 
 @click.command("train")
@@ -17,6 +16,8 @@ def command(engines: tuple[str, ...], force: bool) -> None:
     Each run stores a new model version; it becomes active when its validation metric is not
     worse than the active version's (or with --force). Running API servers pick it up.
     """
+    from jobs.retrain import train_engines
+
     settings, engine = load()
     summary = train_engines(list(engines) or None, force=force, settings=settings, db_engine=engine)
     for name, result in summary.items():

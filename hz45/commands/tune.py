@@ -6,8 +6,6 @@ import json
 
 import click
 
-from domain.settings import get_settings
-from engines.svd import tune
 from hz45.commands.offline import load_offline_dataset
 
 DECK_GRID = {"lr_all": [0.001, 0.005, 0.01], "n_epochs": [5, 10, 20], "reg_all": [0.02, 0.1, 0.4]}
@@ -24,6 +22,9 @@ def command(engine: str, dataset_spec: str, grid: str | None, cv: int) -> None:
 
     The default grid spans the deck's search (lr_all, n_epochs, reg_all).
     """
+    from domain.settings import get_settings
+    from engines.svd import tune
+
     try:
         param_grid = json.loads(grid) if grid else DECK_GRID
     except json.JSONDecodeError as exc:

@@ -2,7 +2,6 @@
 
 import click
 
-from domain.jobs.queues import QUEUES, redis_connection
 from hz45.commands.common import load
 
 
@@ -15,6 +14,8 @@ def command(queues: tuple[str, ...], burst: bool) -> None:
     Needs REDIS_URL; jobs use DATABASE_URL. Start any number, on any machines.
     """
     from rq import Worker
+
+    from domain.jobs.queues import QUEUES, redis_connection
 
     settings, engine = load()
     engine.dispose()  # jobs open their own engines; this only checks the settings parse

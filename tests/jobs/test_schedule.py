@@ -2,32 +2,42 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from domain.jobs.queues import inprocess_runner
 from domain.settings import Settings
+from hz45.cli import main
 from jobs.inprocess import InProcessScheduler, next_run
 from jobs.schedule import ScheduledJob, scheduled_jobs
+
+ROOT = Path(__file__).resolve().parents[2]
+NEVER_CONNECTED = "redis://127.0.0.1:1/0"
 
 
 def _load_rq_cron():
     from redis import Redis
     from rq.cron import CronScheduler
 
-    sys.modules.pop("jobs.schedule", None)  # rq imports the module; make it run again
-    scheduler = CronScheduler(connection=Redis.from_url("redis://127.0.0.1:1/0"))  # never connected
-    scheduler.load_config_from_file("jobs.schedule")
+    scheduler = CronScheduler(connection=Redis.from_url(NEVER_CONNECTED))
+    scheduler.load_config_from_file("jobs.cron_config")  # imports it, or reloads it when imported
     return {job.name: job for job in scheduler.get_jobs()}
+
+
+def _summary(jobs):
+    return {n: (j.func_name, j.queue_name, j.interval, j.cron) for n, j in jobs.items()}
 
 
 def test_rq_cron_loads_the_schedule_from_settings(monkeypatch):
     monkeypatch.setenv("HZ45_SCHEDULE__AGGREGATE_CHARTS_SECONDS", "42")
     monkeypatch.setenv("HZ45_SCHEDULE__RETRAIN_CRON", "0 4 * * *")
     jobs = _load_rq_cron()
-    assert {n: (j.func_name, j.queue_name, j.interval, j.cron) for n, j in jobs.items()} == {
+    assert _summary(jobs) == {
         "aggregate_charts": ("jobs.charts.aggregate_charts", "realtime", 42, None),
         "aggregate_overall_stats": ("jobs.stats.aggregate_overall_stats", "realtime", 100, None),
         "aggregate_overall_stats_daily": ("jobs.stats.aggregate_overall_stats", "realtime", None, "30 9 * * *"),
@@ -36,6 +46,35 @@ def test_rq_cron_loads_the_schedule_from_settings(monkeypatch):
         "retrain": ("jobs.retrain.retrain", "training", None, "0 4 * * *"),
     }
     assert jobs["aggregate_user_stats"].kwargs == {"day": "yesterday"}
+    assert _load_rq_cron().keys() == jobs.keys()  # a second load neither loses nor doubles jobs
+
+
+def test_importing_the_schedule_registers_nothing():
+    # A fresh interpreter, so that the import really runs; rq.cron rebinds its registry list
+    # while loading a config, hence the attribute lookup after the imports.
+    script = ("import rq.cron, jobs.schedule, jobs.inprocess; "
+              "print(len(rq.cron._job_data_registry))")
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "0"
+
+
+def test_hz45_cron_starts_rq_cron_with_the_schedule(monkeypatch, tmp_path):
+    from rq.cron import CronScheduler
+
+    started = {}
+    monkeypatch.setattr(CronScheduler, "start", lambda self: started.update(
+        {job.name: job for job in self.get_jobs()}))
+    env = {"REDIS_URL": NEVER_CONNECTED, "DATABASE_URL": f"sqlite:///{tmp_path}/cron.db"}
+    result = CliRunner().invoke(main, ["cron"], env=env)
+    assert result.exit_code == 0, result.output
+    assert _summary(started) == _summary(_load_rq_cron())
+    assert len(started) == 6
+
+
+def test_hz45_cron_needs_redis(tmp_path):
+    env = {"REDIS_URL": None, "DATABASE_URL": f"sqlite:///{tmp_path}/cron.db"}
+    result = CliRunner().invoke(main, ["cron"], env=env)
+    assert result.exit_code == 1 and "REDIS_URL is not set" in result.output
 
 
 def test_next_run_of_interval_and_cron_jobs(monkeypatch):
