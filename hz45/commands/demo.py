@@ -28,10 +28,10 @@ def command(host: str, port: int, spotify_fake: bool) -> None:
     from domain.accounts.tables import User
     from domain.accounts.tokens import issue_token
     from domain.db import normalise_url
+    from domain.jobs.inprocess import start_inprocess_scheduler
     from domain.migrations import upgrade
     from domain.recommendations.model_store import active_versions
     from jobs.demo_data import database_is_empty, seed_demo
-    from jobs.inprocess import start_inprocess_scheduler
     from jobs.retrain import train_engines
 
     settings, engine = load()

@@ -13,8 +13,8 @@ from click.testing import CliRunner
 from domain.jobs.queues import inprocess_runner
 from domain.settings import Settings
 from hz45.cli import main
-from jobs.inprocess import InProcessScheduler, next_run
-from jobs.schedule import ScheduledJob, scheduled_jobs
+from domain.jobs.inprocess import InProcessScheduler, next_run
+from domain.jobs.schedule import ScheduledJob, scheduled_jobs
 
 ROOT = Path(__file__).resolve().parents[2]
 NEVER_CONNECTED = "redis://127.0.0.1:1/0"
@@ -52,7 +52,7 @@ def test_rq_cron_loads_the_schedule_from_settings(monkeypatch):
 def test_importing_the_schedule_registers_nothing():
     # A fresh interpreter, so that the import really runs; rq.cron rebinds its registry list
     # while loading a config, hence the attribute lookup after the imports.
-    script = ("import rq.cron, jobs.schedule, jobs.inprocess; "
+    script = ("import rq.cron, jobs.schedule, domain.jobs.schedule, domain.jobs.inprocess, api.asgi; "
               "print(len(rq.cron._job_data_registry))")
     out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "0"

@@ -1,4 +1,4 @@
-"""The schedule of :mod:`jobs.schedule` run inside the API process, for the demo without Redis."""
+"""The schedule of :mod:`domain.jobs.schedule` run inside the API process, for the demo without Redis."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from croniter import croniter
 
 from domain.columns import utcnow
 from domain.jobs.queues import enqueue, inprocess_runner
+from domain.jobs.schedule import ScheduledJob, scheduled_jobs
 from domain.settings import Settings
-from jobs.schedule import ScheduledJob, scheduled_jobs
 
 log = logging.getLogger("hz45.jobs.inprocess")
 
