@@ -25,8 +25,9 @@ from domain.migrations import upgrade
 from domain.settings import EngineWeight, RecommenderSettings
 from jobs.demo_data import seed_demo  # noqa: E402
 from jobs.retrain import train_engines  # noqa: E402
-from tests.api.helpers import graphql_client, make_settings  # noqa: E402
-from tests.api.recommendation_fixtures import sign_in  # noqa: E402
+from tests.support.graphql import graphql_client
+from tests.support.settings import make_settings  # noqa: E402
+from tests.support.accounts import sign_in  # noqa: E402
 
 QUERY = "query($k: Int!) { recommendations(k: $k) { mixId items { track { id name } score reason contributions { engine score } } } }"
 BASELINE = 'query($id: ID!) { track(id: $id) { id name artists { name } } }'

@@ -1,4 +1,4 @@
-"""Shared fixtures: migrated databases (SQLite and PostgreSQL), settings, data paths.
+"""Fixtures for every test folder: migrated databases (SQLite and PostgreSQL), Redis, a small tracks CSV.
 
 PostgreSQL and Redis are taken from DATABASE_URL / REDIS_URL (defaults: the local servers).
 When a server is unreachable its tests skip, except under CI=true, where they fail.
@@ -17,23 +17,10 @@ import sqlalchemy as sa
 from domain.db import create_db_engine, normalise_url
 from domain.migrations import upgrade
 from domain.tables import metadata
+from tests.support.tracks_csv import write_small_tracks_csv
 
-ROOT = Path(__file__).resolve().parent.parent
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 REDIS_DEFAULT = "redis://127.0.0.1:6379/0"
-
-
-def data_dir() -> Path:
-    """Where the shared public datasets live (HZ45_DATA_DIR or ../shared/data)."""
-    return Path(os.environ.get("HZ45_DATA_DIR", ROOT.parent / "shared" / "data"))
-
-
-def require_data(relative: str) -> Path:
-    """The path of a shared dataset file, or skip the test when it is absent."""
-    path = data_dir() / relative
-    if not path.exists():
-        pytest.skip(f"dataset not available: {path}")
-    return path
 
 
 def unavailable(what: str, reason: str) -> None:
@@ -125,3 +112,9 @@ def redis_url() -> str:
         unavailable("Redis", str(exc).splitlines()[0])
     client.flushdb()
     return url
+
+
+@pytest.fixture
+def small_csv(tmp_path) -> Path:
+    """A small tracks CSV with known cleaning answers (:func:`tests.support.tracks_csv.write_small_tracks_csv`)."""
+    return write_small_tracks_csv(tmp_path / "dataset.csv")

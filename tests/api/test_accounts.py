@@ -18,7 +18,7 @@ from domain.columns import utcnow
 from domain.playlists.tables import Playlist
 from domain.settings import AuthSettings
 from jobs import demo_data
-from tests.api.account_fixtures import (
+from tests.support.accounts import (
     FAST_AUTH,
     LOG_IN,
     PASSWORD,
@@ -27,7 +27,7 @@ from tests.api.account_fixtures import (
     make_user,
     sign_up_vars,
 )
-from tests.api.helpers import GraphQLClient, error_codes, graphql_client
+from tests.support.graphql import GraphQLClient, error_codes, graphql_client
 
 ME = "{ me { nickname name gender isAdmin ageGroup } }"
 

@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from domain.accounts.tables import AuthToken, LoginFailure, User
 from domain.playlists.tables import Playlist, PlaylistItem
 from domain.plays.tables import PlayEvent
-from tests.api.account_fixtures import account_settings, make_user
-from tests.api.catalog_fixtures import load_known_catalog
-from tests.api.helpers import error_codes, graphql_client
+from tests.support.accounts import account_settings, make_user
+from tests.support.catalog import load_known_catalog
+from tests.support.graphql import error_codes, graphql_client
 
 ROLES = ("anonymous", "owner", "other", "admin")
 OK, UNAUTH, FORBIDDEN = "ok", "UNAUTHENTICATED", "FORBIDDEN"

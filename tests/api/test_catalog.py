@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from tests.api.catalog_fixtures import load_known_catalog
-from tests.api.helpers import error_codes, graphql_client, make_settings
+from tests.support.catalog import FEATURES, load_known_catalog
+from tests.support.graphql import error_codes, graphql_client
+from tests.support.settings import make_settings
 
 TRACKS = """
 query($search: String, $genre: String, $first: Int, $after: String) {
@@ -128,7 +129,6 @@ def test_query_limits(client):
 def test_a_page_of_50_tracks_costs_a_fixed_number_of_statements(db_url, db_engine, tmp_path):
     load_known_catalog(db_engine)
     from domain.catalog.store import ArtistRecord, TrackRecord, upsert_catalog
-    from tests.api.catalog_fixtures import FEATURES
 
     upsert_catalog(db_engine, [
         TrackRecord(f"bulk{i:018d}", f"Bulk {i}", [ArtistRecord(f"bulkartist{i:012d}", f"Artist {i}")],

@@ -11,8 +11,9 @@ from domain.charts.windows import floor_hour
 from domain.columns import utcnow
 from domain.db import create_db_engine
 from jobs.charts import aggregate_charts
-from tests.api.helpers import error_codes, graphql_client, make_settings
-from tests.jobs.activity_fixtures import add_plays, at, seed_activity
+from tests.support.activity import add_plays, at, seed_activity
+from tests.support.graphql import error_codes, graphql_client
+from tests.support.settings import make_settings
 
 CHART = """query($kind: ChartKind!, $at: DateTime, $day: Date, $first: Int) {
   chart(kind: $kind, at: $at, day: $day, first: $first) {

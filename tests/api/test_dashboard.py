@@ -8,8 +8,8 @@ from starlette.testclient import TestClient
 from api.app import create_app
 from api.jobs.dashboard import credentials
 from domain.db import create_db_engine
-from tests.api.helpers import make_settings
-from tests.api.job_fixtures import user_with_token
+from tests.support.accounts import user_with_token
+from tests.support.settings import make_settings
 
 
 def test_credentials_from_basic_and_bearer_headers():

@@ -3,7 +3,7 @@
 from starlette.testclient import TestClient
 
 from api.app import create_app
-from tests.api.helpers import make_settings
+from tests.support.settings import make_settings
 
 
 def test_healthz_and_readyz(sqlite_url, tmp_path):

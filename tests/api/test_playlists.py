@@ -9,9 +9,9 @@ from sqlmodel import Session, select
 
 from domain.db import create_db_engine
 from domain.playlists.tables import PlaylistItem
-from tests.api.account_fixtures import account_settings, make_user
-from tests.api.catalog_fixtures import load_known_catalog
-from tests.api.helpers import error_codes, graphql_client
+from tests.support.accounts import account_settings, make_user
+from tests.support.catalog import load_known_catalog
+from tests.support.graphql import error_codes, graphql_client
 
 ADD = """
 mutation($track: ID!, $rating: Int!, $playlist: ID) {

@@ -11,9 +11,9 @@ from sqlmodel import Session, select
 from domain.columns import utcnow
 from domain.plays.event_log import read_events
 from domain.plays.tables import PlayEvent
-from tests.api.account_fixtures import account_settings, make_user
-from tests.api.catalog_fixtures import load_known_catalog
-from tests.api.helpers import error_codes, graphql_client
+from tests.support.accounts import account_settings, make_user
+from tests.support.catalog import load_known_catalog
+from tests.support.graphql import error_codes, graphql_client
 
 RECORD = """
 mutation($track: ID!, $source: String) {

@@ -6,8 +6,9 @@ import pytest
 
 from domain.db import create_db_engine
 from domain.jobs.queues import inprocess_runner
-from tests.api.helpers import error_codes, graphql_client, make_settings
-from tests.api.job_fixtures import user_with_token
+from tests.support.accounts import user_with_token
+from tests.support.graphql import error_codes, graphql_client
+from tests.support.settings import make_settings
 
 RUN = "mutation($kind: AggregationKind!, $day: Date) { runAggregation(kind: $kind, day: $day) { id name status } }"
 RETRAIN = "mutation($engine: String) { retrain(engine: $engine) { id name status } }"

@@ -8,14 +8,11 @@ import sqlalchemy as sa
 from domain.playlists.tables import Playlist, PlaylistItem
 from domain.settings import EngineWeight, RecommenderSettings
 from jobs.retrain import train_engines
-from tests.api.helpers import error_codes, graphql_client, make_settings
-from tests.api.recommendation_fixtures import (
-    FAST_ENGINES,
-    new_user,
-    seed_small_demo,
-    sign_in,
-    small_demo_database,
-)
+from tests.support.accounts import new_user, sign_in
+from tests.support.demo import FAST_ENGINES, seed_small_demo, small_demo_database
+from tests.support.graphql import error_codes, graphql_client
+from tests.support.plugins import install_plugin
+from tests.support.settings import make_settings
 
 RECOMMEND = """
 query($k: Int!, $mix: [EngineWeightInput!], $seeds: [ID!]) {
@@ -170,8 +167,6 @@ def test_a_newly_activated_version_is_served_without_restart(tmp_path, sqlite_ur
 
 
 def test_a_third_party_plugin_is_mixed_by_configuration_alone(trained_db, tmp_path, monkeypatch):
-    from tests.plugins.test_manager import install_plugin
-
     plugin_dir = tmp_path / "site"
     plugin_dir.mkdir()
     install_plugin(plugin_dir, "hz45_random_plugin", "random")

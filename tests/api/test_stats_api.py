@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from domain.db import create_db_engine
 from jobs.stats import aggregate_overall_stats, aggregate_user_stats
-from tests.api.helpers import error_codes, graphql_client, make_settings
-from tests.api.job_fixtures import user_with_token
-from tests.api.recommendation_fixtures import sign_in
-from tests.jobs.activity_fixtures import add_plays, at, seed_activity
+from tests.support.accounts import sign_in, user_with_token
+from tests.support.activity import add_plays, at, seed_activity
+from tests.support.graphql import error_codes, graphql_client
+from tests.support.settings import make_settings
 
 OVERALL = """query($day: Date) { overallStats(day: $day) { day plays activeUsers users
   usersByAgeGroup { ageGroup users } genderRatio { gender users share } playsByGenre { genre plays }

@@ -9,8 +9,8 @@ from api.app import create_app
 from domain.columns import utcnow
 from domain.db import create_db_engine
 from jobs.charts import aggregate_charts
-from tests.api.helpers import make_settings
-from tests.jobs.activity_fixtures import add_plays, seed_activity
+from tests.support.activity import add_plays, seed_activity
+from tests.support.settings import make_settings
 
 SUBSCRIBE = "subscription { chartUpdated(kind: REALTIME) { kind windowStart entries { rank plays track { name } } } }"
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from engines.datasets import ML1M_AGE_GROUPS, load_dataset, shared_data_dir
-from tests.conftest import require_data
+from tests.support.datasets import require_data
 
 
 def write(path: Path, text: str, encoding: str = "utf-8") -> None:

@@ -21,7 +21,6 @@ from domain.db import create_db_engine
 from hz45.cli import main
 from hz45.commands import create_user, seed_demo
 from jobs.demo_data import DemoConfig
-from tests.jobs.test_import_csv import small_csv  # noqa: F401  (fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
 # What the help of the command line must not import (the application and its big libraries).
@@ -56,7 +55,7 @@ def test_help_lists_the_commands():
         assert name in result.output
 
 
-def test_migrate_seed_and_import(tmp_path, small_csv):  # noqa: F811
+def test_migrate_seed_and_import(tmp_path, small_csv):
     env = {"DATABASE_URL": f"sqlite:///{tmp_path}/cli.db"}
     assert run("migrate", env=env).exit_code == 0
     seeded = run("seed-demo", "--users", "50", "--tracks", "200", env=env)

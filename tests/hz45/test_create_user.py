@@ -13,7 +13,7 @@ from domain.accounts.tables import User
 from domain.playlists.tables import Playlist
 from domain.settings import AuthSettings
 from hz45.cli import main
-from tests.api.account_fixtures import FAST_AUTH
+from tests.support.accounts import FAST_AUTH
 
 PASSWORD = "operate-safely-77"
 

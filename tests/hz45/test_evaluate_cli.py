@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from hz45.cli import main
-from tests.api.recommendation_fixtures import small_demo_database
+from tests.support.demo import small_demo_database
 
 
 @pytest.fixture(scope="module")

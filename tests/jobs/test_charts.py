@@ -8,7 +8,7 @@ from domain.charts.tables import ChartHourly
 from domain.charts.windows import open_windows
 from domain.plays.tables import PlayEvent
 from jobs.charts import aggregate_charts, all_chart_rows
-from tests.jobs.activity_fixtures import add_plays, at, seed_activity
+from tests.support.activity import add_plays, at, seed_activity
 
 NOW = "2024-05-01T10:30:00+00:00"
 

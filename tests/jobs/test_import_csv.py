@@ -2,44 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-
 import pytest
 import sqlalchemy as sa
 
 from domain.catalog.tables import AudioFeatures, Genre, Track, TrackGenre
 from jobs.import_csv import CsvFormatError, clean_tracks, import_csv, read_tracks_csv
-from tests.conftest import require_data
-
-HEADER = ["", "track_id", "artists", "album_name", "track_name", "popularity", "duration_ms", "explicit",
-          "danceability", "energy", "key", "loudness", "mode", "speechiness", "acousticness",
-          "instrumentalness", "liveness", "valence", "tempo", "time_signature", "track_genre"]
-
-
-def row(i, track_id, name, artists, genre, tempo=120.0, popularity=50):
-    return [i, track_id, artists, "Album", name, popularity, 200000, "False", 0.5, 0.6, 5, -6.0, 1,
-            0.05, 0.2, 0.0, 0.1, 0.5, tempo, 4, genre]
-
-
-@pytest.fixture
-def small_csv(tmp_path):
-    tempos = [100 + (i % 40) for i in range(40)]
-    rows = [row(i, f"t{i:03d}", f"Song {i}", "Band A;Band B" if i % 2 else "Solo", "pop", tempos[i])
-            for i in range(40)]
-    rows += [
-        row(40, "t001", "Song 1", "Band A;Band B", "rock"),      # same track, second genre
-        row(41, "t001", "Song 1", "Band A;Band B", "acoustic"),  # and a third
-        row(42, "zero", "Zero Tempo", "Solo", "pop", tempo=0.0),
-        row(43, "fast", "Way Too Fast", "Solo", "pop", tempo=400.0),
-        row(44, "", "No Id", "Solo", "pop"),
-        row(45, "noname", "", "Solo", "pop"),
-    ]
-    path = tmp_path / "dataset.csv"
-    with path.open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(HEADER)
-        writer.writerows(rows)
-    return path
+from tests.support.datasets import require_data
 
 
 def test_cleaning_counts(small_csv):

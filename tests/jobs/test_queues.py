@@ -6,7 +6,7 @@ import pytest
 
 from domain.jobs.queues import RETRY_INTERVALS, enqueue, fetch_job, inprocess_runner, queue_for
 from domain.settings import Settings
-from tests.jobs.activity_fixtures import add_plays, at, seed_activity
+from tests.support.activity import add_plays, at, seed_activity
 
 
 def test_inprocess_jobs_report_their_result(sqlite_url):

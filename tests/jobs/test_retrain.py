@@ -15,8 +15,8 @@ from domain.recommendations.training_data import load_snapshot
 from engines.base import UserContext
 from jobs.retrain import should_activate, train_engines
 from plugins.manager import get_plugin_manager
-from tests.api.helpers import make_settings
-from tests.api.recommendation_fixtures import seed_small_demo
+from tests.support.demo import seed_small_demo
+from tests.support.settings import make_settings
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from domain.db import create_db_engine
 from domain.jobs.queues import enqueue, fetch_job
 from domain.settings import Settings
 from jobs.charts import KILL_POINT_ENV, aggregate_charts, all_chart_rows
-from tests.jobs.activity_fixtures import add_plays, seed_activity
+from tests.support.activity import add_plays, seed_activity
 
 ROOT = Path(__file__).resolve().parents[2]
 HZ45 = str(Path(sys.executable).parent / "hz45")

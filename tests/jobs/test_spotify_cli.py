@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from domain.db import create_db_engine
 from hz45.cli import main
 from jobs.spotify.fake_api import TOP50_PLAYLIST_ID
-from tests.jobs.spotify_fixtures import fake_spotify, served_fake_spotify, snapshot, spotify_env  # noqa: F401
+from tests.support.spotify import snapshot, spotify_env
 
 
 def hz45(db_url, fake, *args, **env_overrides):
@@ -38,7 +38,7 @@ def test_help_documents_the_options():
     assert top50.exit_code == 0 and "--day" in top50.output and "--playlist" in top50.output
 
 
-def test_ingest_command(db_url, fake_spotify):  # noqa: F811
+def test_ingest_command(db_url, fake_spotify):
     fake_spotify.max_page_size = 2
     result = hz45(db_url, fake_spotify, "ingest", "--genres", "k-pop, pop", "--limit", "5")
     assert result.exit_code == 0, result.output
@@ -52,7 +52,7 @@ def test_ingest_command(db_url, fake_spotify):  # noqa: F811
     assert count(db_url, "select count(*) from track") == expected
 
 
-def test_import_top50_command(db_url, fake_spotify):  # noqa: F811
+def test_import_top50_command(db_url, fake_spotify):
     result = hz45(db_url, fake_spotify, "import-top50", "--day", "2024-05-01")
     assert result.exit_code == 0, result.output
     assert report_value(result.output, "ranks") == "50"
@@ -62,7 +62,7 @@ def test_import_top50_command(db_url, fake_spotify):  # noqa: F811
     assert count(db_url, "select count(*) from chart_top50") == 50
 
 
-def test_failures_are_one_line_and_change_nothing(db_url, fake_spotify):  # noqa: F811
+def test_failures_are_one_line_and_change_nothing(db_url, fake_spotify):
     assert hz45(db_url, fake_spotify, "import-top50", "--day", "2024-05-01").exit_code == 0
     before = snapshot(db_url)
     failures = [
@@ -79,7 +79,7 @@ def test_failures_are_one_line_and_change_nothing(db_url, fake_spotify):  # noqa
     assert snapshot(db_url) == before
 
 
-def test_bad_day_is_a_usage_error(sqlite_url, fake_spotify):  # noqa: F811
+def test_bad_day_is_a_usage_error(sqlite_url, fake_spotify):
     result = hz45(sqlite_url, fake_spotify, "import-top50", "--day", "01/05/2024")
     assert result.exit_code == 2 and "Invalid value for '--day'" in result.output
     assert fake_spotify.requests == []

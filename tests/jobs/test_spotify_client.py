@@ -20,7 +20,6 @@ from jobs.spotify.client import (
     spotify_client,
 )
 from jobs.spotify.fake_api import TOP50_PLAYLIST_ID, start_for_demo
-from tests.jobs.spotify_fixtures import fake_spotify, served_fake_spotify  # noqa: F401  (fixtures)
 
 
 def client_for(fake, **overrides):
@@ -31,7 +30,7 @@ def batch_sizes(fake, path: str) -> list[int]:
     return [len(r.params["ids"].split(",")) for r in fake.requests_to(path)]
 
 
-def test_search_follows_pages_against_the_configured_urls(fake_spotify):  # noqa: F811
+def test_search_follows_pages_against_the_configured_urls(fake_spotify):
     fake_spotify.max_page_size = 5
     tracks = search_genre_tracks(client_for(fake_spotify), "k-pop", limit=50)
     expected = fake_spotify.catalog.genre_tracks["k-pop"]
@@ -42,14 +41,14 @@ def test_search_follows_pages_against_the_configured_urls(fake_spotify):  # noqa
     assert len(fake_spotify.requests_to("/api/token")) == 1
 
 
-def test_search_stops_at_the_limit(fake_spotify):  # noqa: F811
+def test_search_stops_at_the_limit(fake_spotify):
     fake_spotify.max_page_size = 5
     tracks = search_genre_tracks(client_for(fake_spotify), "rock", limit=7)
     assert [t["id"] for t in tracks] == fake_spotify.catalog.genre_tracks["rock"][:7]
     assert len(fake_spotify.requests_to("/v1/search")) == 2
 
 
-def test_lookups_are_batched(fake_spotify):  # noqa: F811
+def test_lookups_are_batched(fake_spotify):
     sp = client_for(fake_spotify)
     ids = list(fake_spotify.catalog.tracks)[:120]
     tracks = fetch_tracks(sp, ids)
@@ -64,7 +63,7 @@ def test_lookups_are_batched(fake_spotify):  # noqa: F811
     assert batch_sizes(fake_spotify, "/v1/artists") == [len(artist_ids)]
 
 
-def test_429_is_retried_after_retry_after(fake_spotify):  # noqa: F811
+def test_429_is_retried_after_retry_after(fake_spotify):
     fake_spotify.throttle("/v1/search", retry_after=1)
     tracks = search_genre_tracks(client_for(fake_spotify), "pop", limit=3)
     assert len(tracks) == 3
@@ -73,7 +72,7 @@ def test_429_is_retried_after_retry_after(fake_spotify):  # noqa: F811
     assert second.at - first.at >= 0.9
 
 
-def test_a_long_retry_after_fails_at_once(fake_spotify):  # noqa: F811
+def test_a_long_retry_after_fails_at_once(fake_spotify):
     fake_spotify.throttle("/v1/search", retry_after=3600)
     started = time.monotonic()
     with pytest.raises(SpotifyRateLimited, match="Retry-After 3600"):
@@ -82,7 +81,7 @@ def test_a_long_retry_after_fails_at_once(fake_spotify):  # noqa: F811
     assert len(fake_spotify.requests_to("/v1/search")) == 1
 
 
-def test_audio_features_refused_or_null_are_none(fake_spotify):  # noqa: F811
+def test_audio_features_refused_or_null_are_none(fake_spotify):
     sp = client_for(fake_spotify)
     ids = list(fake_spotify.catalog.tracks)[:150]
     fake_spotify.null_features.update(ids[:2])
@@ -94,7 +93,7 @@ def test_audio_features_refused_or_null_are_none(fake_spotify):  # noqa: F811
     assert [r.status for r in fake_spotify.requests_to("/v1/audio-features")] == [200, 200, 403]
 
 
-def test_an_expired_token_is_renewed_once(fake_spotify):  # noqa: F811
+def test_an_expired_token_is_renewed_once(fake_spotify):
     sp = client_for(fake_spotify)
     search_genre_tracks(sp, "soul", limit=1)
     fake_spotify.revoke_tokens()
@@ -102,7 +101,7 @@ def test_an_expired_token_is_renewed_once(fake_spotify):  # noqa: F811
     assert len(fake_spotify.requests_to("/api/token")) == 2
 
 
-def test_a_revoked_app_is_an_auth_error(fake_spotify):  # noqa: F811
+def test_a_revoked_app_is_an_auth_error(fake_spotify):
     sp = client_for(fake_spotify)
     search_genre_tracks(sp, "soul", limit=1)
     fake_spotify.revoke_access()
@@ -111,12 +110,12 @@ def test_a_revoked_app_is_an_auth_error(fake_spotify):  # noqa: F811
     assert "\n" not in str(caught.value)
 
 
-def test_rejected_credentials(fake_spotify):  # noqa: F811
+def test_rejected_credentials(fake_spotify):
     with pytest.raises(SpotifyAuthError, match="invalid_client"):
         search_genre_tracks(client_for(fake_spotify, client_secret="wrong"), "pop", limit=1)
 
 
-def test_missing_credentials_and_the_spotipy_fallback(monkeypatch, fake_spotify):  # noqa: F811
+def test_missing_credentials_and_the_spotipy_fallback(monkeypatch, fake_spotify):
     monkeypatch.delenv("SPOTIPY_CLIENT_ID", raising=False)
     monkeypatch.delenv("SPOTIPY_CLIENT_SECRET", raising=False)
     with pytest.raises(SpotifyConfigError, match="HZ45_SPOTIFY__CLIENT_ID"):
@@ -127,7 +126,7 @@ def test_missing_credentials_and_the_spotipy_fallback(monkeypatch, fake_spotify)
     assert len(search_genre_tracks(sp, "pop", limit=2)) == 2
 
 
-def test_playlist_pages_and_unknown_playlists(fake_spotify):  # noqa: F811
+def test_playlist_pages_and_unknown_playlists(fake_spotify):
     fake_spotify.max_page_size = 7
     sp = client_for(fake_spotify)
     tracks = playlist_tracks(sp, TOP50_PLAYLIST_ID)

@@ -11,7 +11,7 @@ from domain.db import create_db_engine
 from jobs.ingest import import_top50, ingest_catalog
 from jobs.spotify.client import SpotifyAuthError, SpotifyConfigError, SpotifyNotFound
 from jobs.spotify.fake_api import GENRES, TOP50_PLAYLIST_ID
-from tests.jobs.spotify_fixtures import fake_spotify, served_fake_spotify, snapshot, spotify  # noqa: F401
+from tests.support.spotify import snapshot
 
 DAY = "2024-05-01"
 
@@ -39,7 +39,7 @@ def genres_of(url: str, spotify_id: str) -> list[str]:
     return [name for _, name in rows]
 
 
-def test_ingest_counts_and_is_idempotent(db_url, spotify):  # noqa: F811
+def test_ingest_counts_and_is_idempotent(db_url, spotify):
     spotify.max_page_size = 5
     catalog = spotify.catalog
     unique_tracks = {t for ids in catalog.genre_tracks.values() for t in ids}
@@ -74,7 +74,7 @@ def test_ingest_counts_and_is_idempotent(db_url, spotify):  # noqa: F811
     assert [row[:4] for row in after["track"]] == [row[:4] for row in before["track"]]
 
 
-def test_a_track_listed_under_two_genres_keeps_both(db_url, spotify):  # noqa: F811
+def test_a_track_listed_under_two_genres_keeps_both(db_url, spotify):
     genres = spotify.catalog.genre_tracks
     shared = next(t for t in genres["pop"] if t in genres["hip-hop"])
     ingest_catalog(["pop"], database_url=db_url)
@@ -82,7 +82,7 @@ def test_a_track_listed_under_two_genres_keeps_both(db_url, spotify):  # noqa: F
     assert genres_of(db_url, shared) == ["pop", "hip-hop"]  # the first genre stored stays primary
 
 
-def test_limit_and_genres(db_url, spotify):  # noqa: F811
+def test_limit_and_genres(db_url, spotify):
     genres = spotify.catalog.genre_tracks
     report = ingest_catalog(["k-pop", "rock"], limit_per_genre=4, database_url=db_url)
     expected = set(genres["k-pop"][:4]) | set(genres["rock"][:4])
@@ -90,7 +90,7 @@ def test_limit_and_genres(db_url, spotify):  # noqa: F811
     assert {sid for sid, in query(db_url, "select spotify_id from track")} == expected
 
 
-def test_refused_audio_features_keep_tracks_unavailable(db_url, spotify):  # noqa: F811
+def test_refused_audio_features_keep_tracks_unavailable(db_url, spotify):
     spotify.forbidden.add("audio-features")
     report = ingest_catalog(["edm"], database_url=db_url)
     n = len(spotify.catalog.genre_tracks["edm"])
@@ -100,7 +100,7 @@ def test_refused_audio_features_keep_tracks_unavailable(db_url, spotify):  # noq
     assert scalar(db_url, "select count(*) from audio_features") == 0
 
 
-def test_refused_audio_features_do_not_hide_stored_ones(db_url, spotify):  # noqa: F811
+def test_refused_audio_features_do_not_hide_stored_ones(db_url, spotify):
     ingest_catalog(["soul"], database_url=db_url)
     spotify.forbidden.add("audio-features")
     report = ingest_catalog(["soul", "romance"], database_url=db_url)
@@ -111,7 +111,7 @@ def test_refused_audio_features_do_not_hide_stored_ones(db_url, spotify):  # noq
     assert scalar(db_url, "select count(*) from audio_features") == len(soul)
 
 
-def test_null_audio_features_for_some_tracks(db_url, spotify):  # noqa: F811
+def test_null_audio_features_for_some_tracks(db_url, spotify):
     ids = spotify.catalog.genre_tracks["dance"]
     spotify.null_features.update(ids[:3])
     report = ingest_catalog(["dance"], database_url=db_url)
@@ -120,7 +120,7 @@ def test_null_audio_features_for_some_tracks(db_url, spotify):  # noqa: F811
     assert {sid for sid, in missing} == set(ids[:3])
 
 
-def test_artist_details_not_served(db_url, spotify):  # noqa: F811
+def test_artist_details_not_served(db_url, spotify):
     spotify.forbidden.add("artists")
     report = ingest_catalog(["acoustic"], database_url=db_url)
     assert report["tracks_inserted"] == len(spotify.catalog.genre_tracks["acoustic"])
@@ -133,7 +133,7 @@ def chart(url: str, day: str) -> list[tuple[int, str, str]]:
                  day=date.fromisoformat(day))
 
 
-def test_top50_writes_ranked_rows_and_is_idempotent_per_day(db_url, spotify):  # noqa: F811
+def test_top50_writes_ranked_rows_and_is_idempotent_per_day(db_url, spotify):
     spotify.max_page_size = 7
     playlist = spotify.catalog.playlists[TOP50_PLAYLIST_ID]
     report = import_top50(DAY, database_url=db_url)
@@ -153,7 +153,7 @@ def test_top50_writes_ranked_rows_and_is_idempotent_per_day(db_url, spotify):  #
     assert scalar(db_url, "select count(*) from chart_top50") == 100
 
 
-def test_top50_adds_only_unknown_tracks(db_url, spotify):  # noqa: F811
+def test_top50_adds_only_unknown_tracks(db_url, spotify):
     ingest_catalog(database_url=db_url)
     before = snapshot(db_url)
     report = import_top50(DAY, database_url=db_url)
@@ -166,7 +166,7 @@ def test_top50_adds_only_unknown_tracks(db_url, spotify):  # noqa: F811
 
 
 @pytest.mark.parametrize("failure", ["missing credentials", "bad playlist", "revoked mid-run"])
-def test_failures_leave_stored_data_untouched(db_url, spotify, monkeypatch, failure):  # noqa: F811
+def test_failures_leave_stored_data_untouched(db_url, spotify, monkeypatch, failure):
     spotify.max_page_size = 7
     ingest_catalog(["k-pop"], database_url=db_url)
     import_top50(DAY, database_url=db_url)

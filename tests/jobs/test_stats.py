@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from domain.stats.tables import OverallDailyStats, UserDailyStats
 from jobs.stats import aggregate_overall_stats, aggregate_user_stats, overall_payload
-from tests.jobs.activity_fixtures import add_plays, at, seed_activity
+from tests.support.activity import add_plays, at, seed_activity
 
 
 def _url(engine) -> str:

@@ -1,4 +1,4 @@
-"""A tiny catalog with known answers for the catalog tests."""
+"""A tiny catalog with known answers: IU's tracks, a decoy, and filler pop tracks."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A tiny catalog, listeners and plays with known answers, for the chart and stats tests."""
+"""A tiny catalog, three listeners and their plays with known answers (charts, stats, queues)."""
 
 from __future__ import annotations
 

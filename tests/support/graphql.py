@@ -1,4 +1,4 @@
-"""Test helpers: an app with its client, and a GraphQL call that returns the JSON body."""
+"""An app with its client, and a GraphQL call that returns the JSON body."""
 
 from __future__ import annotations
 
@@ -9,14 +9,6 @@ from starlette.testclient import TestClient
 
 from api.app import create_app
 from domain.settings import Settings
-
-
-def make_settings(db_url: str, tmp_path=None, **overrides: Any) -> Settings:
-    """Settings for a test database (the event log under ``tmp_path``)."""
-    if tmp_path is not None:
-        overrides.setdefault("event_log_path", str(tmp_path / "events.jsonl"))
-    overrides.setdefault("redis_url", None)
-    return Settings(database_url=db_url, **overrides)
 
 
 class GraphQLClient:

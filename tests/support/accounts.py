@@ -1,14 +1,23 @@
-"""Accounts for the account, playlist, play and authorization tests (cheap argon2 cost)."""
+"""Accounts and bearer tokens: cheap argon2 settings, users made straight in the database,
+sign-up and log-in mutations."""
 
 from __future__ import annotations
 
-from datetime import date
+import hashlib
+import secrets
+from datetime import UTC, date, datetime, timedelta
 
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from domain.accounts.tables import AuthToken, User
 from domain.accounts.tokens import issue_token
 from domain.accounts.users import NewAccount, create_account
 from domain.db import session_scope
+from domain.playlists.tables import Playlist
 from domain.settings import AuthSettings
-from tests.api.helpers import make_settings
+from jobs.demo_data import UNUSABLE_PASSWORD
+from tests.support.settings import make_settings
 
 FAST_AUTH = {"argon2_time_cost": 1, "argon2_memory_cost_kib": 1024, "argon2_parallelism": 1}
 PASSWORD = "blue-velvet-42"
@@ -46,3 +55,33 @@ def make_user(engine, nickname: str, *, admin: bool = False, birth_date: date = 
                               AuthSettings(**FAST_AUTH))
         session.flush()
         return user.id, issue_token(session, user.id)
+
+
+def sign_in(engine, user_id: int) -> str:
+    """A valid bearer token for ``user_id``."""
+    token = secrets.token_urlsafe(24)
+    with Session(engine) as session:
+        session.add(AuthToken(user_id=user_id, token_hash=hashlib.sha256(token.encode()).hexdigest(),
+                              expires_at=datetime.now(UTC) + timedelta(hours=1)))
+        session.commit()
+    return token
+
+
+def new_user(engine, nickname: str, gender: str = "FEMALE", birth: date = date(2002, 5, 1)) -> int:
+    """A user with no plays and an empty default playlist (a cold start)."""
+    with Session(engine) as session:
+        user = User(nickname=nickname, name=nickname, birth_date=birth, gender=gender, password_hash=UNUSABLE_PASSWORD)
+        session.add(user)
+        session.flush()
+        session.add(Playlist(user_id=user.id, name="My playlist", is_default=True))
+        session.commit()
+        return user.id
+
+
+def user_with_token(engine, nickname: str, admin: bool = False) -> tuple[int, str]:
+    """A new user (an admin when asked) and a bearer token of theirs."""
+    user_id = new_user(engine, nickname)
+    if admin:
+        with engine.begin() as conn:
+            conn.execute(sa.update(User).where(User.id == user_id).values(is_admin=True))
+    return user_id, sign_in(engine, user_id)

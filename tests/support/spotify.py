@@ -1,40 +1,16 @@
-"""Fixtures for the Spotify tests: the fake Web API on loopback, and settings pointing at it."""
+"""Settings pointing at the fake Spotify Web API, and a snapshot of what the ingestion writes."""
 
 from __future__ import annotations
 
-import pytest
 import sqlalchemy as sa
 
 from domain.db import create_db_engine
-from jobs.spotify.fake_api import FakeSpotify, serve_fake_spotify
-
-
-@pytest.fixture(scope="session")
-def served_fake_spotify():
-    with serve_fake_spotify(FakeSpotify()) as fake:
-        yield fake
-
-
-@pytest.fixture
-def fake_spotify(served_fake_spotify):
-    """The fake Spotify Web API served on 127.0.0.1, in its initial state."""
-    served_fake_spotify.reset()
-    return served_fake_spotify
+from jobs.spotify.fake_api import FakeSpotify
 
 
 def spotify_env(fake: FakeSpotify) -> dict[str, str]:
     """Environment variables that point the settings at ``fake``."""
     return {f"HZ45_SPOTIFY__{key.upper()}": value for key, value in fake.settings_overrides().items()}
-
-
-@pytest.fixture
-def spotify(monkeypatch, fake_spotify):
-    """The fake, with the process environment pointing the settings at it."""
-    for name in ("SPOTIPY_CLIENT_ID", "SPOTIPY_CLIENT_SECRET", "HZ45_CONFIG"):
-        monkeypatch.delenv(name, raising=False)
-    for name, value in spotify_env(fake_spotify).items():
-        monkeypatch.setenv(name, value)
-    return fake_spotify
 
 
 def snapshot(url: str) -> dict[str, list[tuple]]:
