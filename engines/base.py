@@ -51,7 +51,10 @@ class UserContext:
     """What is known about the user at query time (the plugin layer fills it from the DB).
 
     ``recent_item_ids`` are the user's most played tracks of the recent window, most played
-    first; ``seed_item_ids`` are explicit seeds from the query.
+    first; ``seed_item_ids`` are explicit seeds from the query. ``history_item_ids`` and
+    ``history_weights`` are everything the user played or rated so far with its confidence
+    (:func:`engines.feedback.confidence`), read at query time: engines that score from history
+    use it, so a new play changes recommendations without retraining.
     """
 
     user_id: int | None = None
@@ -59,6 +62,8 @@ class UserContext:
     gender: str | None = None
     recent_item_ids: tuple[int, ...] = ()
     seed_item_ids: tuple[int, ...] = ()
+    history_item_ids: tuple[int, ...] = ()
+    history_weights: tuple[float, ...] = ()
 
 
 @dataclass

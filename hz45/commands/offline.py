@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -50,6 +50,19 @@ def engine_factory(name: str) -> Callable[[], Engine]:
     plugin = next((p for p in plugins if not p.builtin), plugins[0])
     params = get_settings().recommenders.engines.get(name, {})
     return lambda: plugin.engine_class(params)
+
+
+def mix_label(spec: str) -> str:
+    """The row name of ``--mix SPEC`` in evaluation output."""
+    return "mix:" + spec.strip()
+
+
+def mix_factory(spec: str) -> Callable[[], Any]:
+    """A factory of fresh, unfitted mixes for ``--mix SPEC`` (``NAME=W,NAME=W``)."""
+    from engines.evaluation import Mix
+
+    parts = parse_mix(spec)
+    return lambda: Mix([(engine_factory(n), w) for n, w in parts])
 
 
 def parse_mix(spec: str) -> list[tuple[str, float]]:
