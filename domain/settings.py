@@ -71,6 +71,16 @@ class RecommenderSettings(BaseModel):
     active_experiment: str | None = None
     exclude_rated: bool = True
     recent_window_days: int = 7
+    # members of the learned mix (mix "learned"); empty: the engines of the default mix
+    learned_mix_engines: list[str] = Field(default_factory=list)
+    # engines that fill lists the mix leaves short, in order; unset: the plugins' own fallback roles
+    fallback_engines: list[str] | None = None
+    # a music list holds at most this many tracks of one artist (0: no limit); per query too
+    max_per_artist: int = Field(default=2, ge=0)
+
+    def learned_mix_members(self) -> list[str]:
+        """The engines the learned mix blends."""
+        return list(self.learned_mix_engines) or [e.engine for e in self.default_mix]
 
 
 class ScheduleSettings(BaseModel):

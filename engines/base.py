@@ -143,6 +143,10 @@ class Engine(ABC):
         """The ``k`` items most similar to ``item_id`` (empty if unsupported or unknown)."""
         return ScoredItems.empty()
 
+    def item_annotations(self) -> pd.DataFrame | None:
+        """Per-item values to store with the catalog once this model is active (default: none)."""
+        return None
+
     def explain(
         self, context: UserContext, item_ids: np.ndarray
     ) -> tuple[np.ndarray | None, str | None]:
@@ -211,23 +215,17 @@ def top_k_indices(scores: np.ndarray, k: int) -> np.ndarray:
     return part[order]
 
 
-SCORE_FLOOR = 0.1
+def standardise(scores: np.ndarray) -> np.ndarray:
+    """z-scores over the finite entries; a NaN entry gets the lowest of them (all NaN: NaN).
 
-
-def scale_scores(scores: np.ndarray, floor: float = SCORE_FLOOR) -> np.ndarray:
-    """Scale finite scores linearly to ``[floor, 1]`` (all equal → 1); NaN stays NaN.
-
-    Used to combine engines whose scores live on different scales: every item an engine
-    scores keeps at least ``floor`` of the engine's weight.
+    Makes engines comparable over one candidate set: scale and offset of an engine's scores
+    do not matter, and "cannot tell" ranks with the engine's least liked candidate.
     """
     scores = np.asarray(scores, dtype=np.float64)
     finite = np.isfinite(scores)
     if not finite.any():
-        return scores.copy()
-    low, high = scores[finite].min(), scores[finite].max()
-    scaled = np.full_like(scores, np.nan)
-    if high - low < 1e-12:
-        scaled[finite] = 1.0
-    else:
-        scaled[finite] = floor + (1 - floor) * (scores[finite] - low) / (high - low)
-    return scaled
+        return np.full(len(scores), np.nan)
+    values = scores[finite]
+    spread = values.std()
+    z = (scores - values.mean()) / spread if spread > 1e-12 else np.zeros(len(scores))
+    return np.where(finite, z, z[finite].min())

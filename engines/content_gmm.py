@@ -146,8 +146,8 @@ class ContentGMM(Engine):
         self._check_fitted()
         return self._ids.copy()
 
-    def assignments(self) -> pd.DataFrame:
-        """``item_id, pca_x, pca_y, gmm_cluster`` per item, for the AudioFeatures table."""
+    def item_annotations(self) -> pd.DataFrame:
+        """``item_id, pca_x, pca_y, gmm_cluster`` per item, stored with the catalog's audio features."""
         self._check_fitted()
         return pd.DataFrame(
             {

@@ -7,6 +7,7 @@ that ship a fixed test split (``ncf-ml-1m``), the held-out positives and their n
 
 from __future__ import annotations
 
+import csv
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ AUDIO_FEATURES = (
     "danceability", "energy", "key", "loudness", "mode", "speechiness", "acousticness",
     "instrumentalness", "liveness", "valence", "tempo", "time_signature",
 )  # fmt: skip
+INTEGER_FEATURES = ("key", "mode", "time_signature")
 
 
 @dataclass
@@ -173,13 +175,26 @@ def load_ncf_ml_1m(path: str | Path) -> LoadedDataset:
 
 
 def load_lastfm_hetrec(path: str | Path) -> LoadedDataset:
-    """Last.fm HetRec 2011 ``user_artists.dat``: a play row per (user, artist), with ``weight``."""
+    """Last.fm HetRec 2011: ``user_artists.dat`` gives a play row per (user, artist) whose
+    ``weight`` is the listening count (so feedback confidence grows with it); the items are the
+    artists listened to, with their ``name`` from ``artists.dat`` when present (missing where
+    that file lacks the artist)."""
+    path = Path(path)
     raw = pd.read_csv(
-        Path(path) / "user_artists.dat", sep="\t", header=0, names=["user_id", "item_id", "weight"]
+        path / "user_artists.dat", sep="\t", header=0, names=["user_id", "item_id", "weight"]
     )
     plays = _plays(raw["user_id"].to_numpy(), raw["item_id"].to_numpy())
     plays["weight"] = raw["weight"].to_numpy(dtype=np.int64)
     items = pd.DataFrame({"item_id": np.unique(plays["item_id"])})
+    if (path / "artists.dat").exists():
+        # Names hold quotes and the odd stray byte: read them literally, never as CSV quoting.
+        artists = pd.read_csv(
+            path / "artists.dat", sep="\t", header=0, usecols=[0, 1], names=["item_id", "name"],
+            dtype={"item_id": np.int64, "name": str}, quoting=csv.QUOTE_NONE,
+            keep_default_na=False, encoding="utf-8", encoding_errors="replace",
+        )  # fmt: skip
+        names = artists.drop_duplicates("item_id").set_index("item_id")["name"]
+        items["name"] = names.reindex(items["item_id"]).to_numpy()
     return LoadedDataset("lastfm-hetrec", TrainingData(plays=plays, items=items))
 
 
@@ -189,9 +204,11 @@ def load_spotify_csv(path: str | Path) -> LoadedDataset:
     Item ids are 0..n-1 in order of first appearance; ``spotify_id`` keeps the track id.
     """
     path = Path(path)
-    csv = path / "dataset.csv" if path.is_dir() else path
-    raw = pd.read_csv(csv, index_col=0)
+    csv_path = path / "dataset.csv" if path.is_dir() else path
+    raw = pd.read_csv(csv_path, index_col=0)
     raw = raw.dropna(subset=["track_id", "track_name", "artists", *AUDIO_FEATURES])
+    # Integer features read as floats when a dropped row lacked them; the kept ones are whole.
+    raw = raw.astype(dict.fromkeys(INTEGER_FEATURES, np.int64))
     genres = raw.groupby("track_id", sort=False)["track_genre"].agg(tuple)
     tracks = raw.drop_duplicates("track_id").set_index("track_id")
     items = pd.DataFrame(

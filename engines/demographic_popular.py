@@ -1,5 +1,7 @@
 """Demographic popularity: the most played tracks of the recent window in the user's group.
 
+Without plays (a rating-only snapshot) the ratings are the events counted.
+
 Groups are (age group, gender), then age group alone, then everyone. A level is used when
 its users played at least ``min_group_plays`` times in the window. Only ``FEMALE`` and
 ``MALE`` form gender groups: other genders are few, and a chart of a handful of listeners
@@ -45,8 +47,10 @@ class DemographicPopular(Engine):
     config: DemographicPopularConfig
 
     def fit(self, data: TrainingData) -> Self:
-        """Count the window's plays per group over every item in ``items`` and ``plays``."""
-        plays = data.plays
+        """Count the window's plays per group over every item in ``items`` and ``plays``
+        (a snapshot without plays counts its ratings as the listening events)."""
+        plays = data.plays if len(data.plays) or not len(data.ratings) else data.ratings
+        plays = plays[["user_id", "item_id", "timestamp"]]
         self._ids = np.union1d(data.items["item_id"], plays["item_id"]).astype(np.int64)
         if len(plays):
             now = plays["timestamp"].max() if self.config.now is None else self.config.now

@@ -1,8 +1,10 @@
 """Retraining: train engines through the plugin hooks, store versions, activate the better ones.
 
 A new version becomes active when its validation metric (named by the plugin's description)
-is not worse than the active version's, when no version is active yet, or when forced. The
-content engine's PCA coordinates and clusters are written back to ``audio_features``.
+is not worse than the active version's, when no version is active yet, or when forced. Values a
+newly active model wants stored with the catalog (``hz45_item_annotations``: the content
+engine's PCA coordinates and clusters) are written to ``audio_features``. Last, the learned mix
+is fitted over the configured members and stored as a version of ``learned``.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from domain.recommendations.model_store import activate, active_versions, store_
 from domain.recommendations.training_data import load_snapshot
 from domain.settings import Settings
 from engines.base import TrainingData, UserContext
+from domain.recommendations.service import LEARNED
 from jobs.context import job_context
+from plugins.learned import fit_learned_mix
 from plugins.manager import describe, get_plugin_manager
 
 log = logging.getLogger("hz45.jobs.retrain")
@@ -50,11 +54,12 @@ def holdout_rmse(manager, name: str, data: TrainingData, params: dict, fraction:
     held = ratings.sample(frac=fraction, random_state=seed)
     train = dataclasses.replace(data, ratings=ratings.drop(held.index))
     model = manager.hook.hz45_train(name=name, data=train, params=params)
-    if not hasattr(model, "score"):
-        return {}
     errors = []
     for user_id, group in held.groupby("user_id"):
-        predicted = model.score(UserContext(user_id=int(user_id)), group["item_id"].to_numpy(np.int64))
+        predicted = manager.hook.hz45_score(name=name, model=model, context=UserContext(user_id=int(user_id)),
+                                            item_ids=group["item_id"].to_numpy(np.int64))
+        if predicted is None:
+            return {}
         errors.append(np.asarray(predicted, dtype=np.float64) - group["rating"].to_numpy(np.float64))
     errors = np.concatenate(errors)
     errors = errors[np.isfinite(errors)]
@@ -63,18 +68,23 @@ def holdout_rmse(manager, name: str, data: TrainingData, params: dict, fraction:
     return {"val_rmse": float(np.sqrt(np.mean(errors ** 2))), "val_mae": float(np.mean(np.abs(errors)))}
 
 
-def _write_back_clusters(db_engine, model) -> int:
-    assignments = model.assignments()
+ANNOTATION_COLUMNS = {"pca_x": float, "pca_y": float, "gmm_cluster": int}
+
+
+def store_annotations(db_engine, annotations) -> int:
+    """Store the per-track values a model returned from ``hz45_item_annotations``; returns rows."""
+    columns = [c for c in ANNOTATION_COLUMNS if c in annotations.columns]
+    if not columns or not len(annotations):
+        return 0
     rows = [
-        {"b_id": int(r.item_id), "pca_x": float(r.pca_x), "pca_y": float(r.pca_y), "gmm_cluster": int(r.gmm_cluster)}
-        for r in assignments.itertuples(index=False)
+        {"b_id": int(row["item_id"]), **{c: ANNOTATION_COLUMNS[c](row[c]) for c in columns}}
+        for row in annotations[["item_id", *columns]].to_dict("records")
     ]
     table = AudioFeatures.__table__
     with db_engine.begin() as conn:
         conn.execute(
             table.update().where(table.c.track_id == sa.bindparam("b_id")).values(
-                pca_x=sa.bindparam("pca_x"), pca_y=sa.bindparam("pca_y"), gmm_cluster=sa.bindparam("gmm_cluster")
-            ),
+                {c: sa.bindparam(c) for c in columns}),
             rows,
         )
     return len(rows)
@@ -91,13 +101,43 @@ def train_engines(
     """Train ``names`` (default: every installed engine); returns a summary per engine."""
     manager = manager or get_plugin_manager()
     installed = describe(manager)
-    unknown = sorted(set(names or ()) - set(installed))
+    unknown = sorted(set(names or ()) - set(installed) - {LEARNED})
     if unknown:
-        raise ValueError(f"unknown engines {unknown}; installed: {sorted(installed)}")
+        raise ValueError(f"unknown engines {unknown}; installed: {sorted(installed)} and {LEARNED}")
     with job_context(settings=settings, engine=db_engine) as job:
         data = load_snapshot(job.engine)
-        return {name: _train_one(name, installed[name], data, force, job.settings, job.engine, manager)
-                for name in names or list(installed)}
+        log.info("training snapshot: %d ratings, %d plays, %d users, %d tracks",
+                 len(data.ratings), len(data.plays), len(data.users), len(data.items))  # fmt: skip
+        engines = [n for n in names or list(installed) if n != LEARNED]
+        summary = {}
+        for position, name in enumerate(engines, 1):
+            log.info("training %s (%d/%d)", name, position, len(engines))
+            summary[name] = _train_one(name, installed[name], data, force, job.settings, job.engine, manager)
+        if names is None or LEARNED in names:
+            summary[LEARNED] = _train_learned(data, job.settings, job.engine, manager, installed)
+        return summary
+
+
+def _train_learned(data, settings, db_engine, manager, installed) -> dict[str, Any]:
+    """Fit the learned mix of the configured members and store it as a version of ``learned``."""
+    members = [n for n in settings.recommenders.learned_mix_members() if n in installed]
+    engines = settings.recommenders.engines
+    started = time.perf_counter()
+    log.info("fitting the learned mix of %s", ", ".join(members))
+    try:
+        blend = fit_learned_mix(manager, members, data,
+                                lambda name, train: manager.hook.hz45_train(name=name, data=train,
+                                                                            params=engines.get(name, {})))
+    except Exception as exc:  # the engines' versions stand; only the blend is missing
+        log.exception("fitting the learned mix failed")
+        return {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
+    metrics = {**blend.metrics, "train_seconds": round(time.perf_counter() - started, 3)}
+    with Session(db_engine, expire_on_commit=False) as session:
+        row = store_version(session, LEARNED, blend.dumps(), {"engines": blend.engines}, metrics)
+        activate(session, row.id)  # a blend is fitted to the members as they are now
+        session.commit()
+    log.info("learned mix v%s stored in %.1fs", row.version, metrics["train_seconds"])
+    return {"status": "active", "version": row.version, "metrics": metrics}
 
 
 def _train_one(name, info, data, force, settings, db_engine, manager) -> dict[str, Any]:
@@ -123,8 +163,9 @@ def _train_one(name, info, data, force, settings, db_engine, manager) -> dict[st
         session.commit()
     result = {"status": "active" if activated else "kept_previous", "version": row.version,
               "metrics": metrics}
-    if activated and hasattr(model, "assignments"):
-        result["clustered_tracks"] = _write_back_clusters(db_engine, model)
+    annotations = manager.hook.hz45_item_annotations(name=name, model=model) if activated else None
+    if annotations is not None:
+        result["annotated_tracks"] = store_annotations(db_engine, annotations)
     log.info("trained %s v%s in %.1fs: %s", name, row.version, seconds, result["status"])
     return result
 

@@ -27,6 +27,9 @@ class EnginePlugin:
         metric: str | None = None,
         higher_is_better: bool = False,
         builtin: bool = False,
+        reason: str | None = None,
+        fallback: int | None = None,
+        similar: int | None = None,
     ) -> None:
         self.engine_class = engine_class
         self.builtin = builtin
@@ -35,6 +38,9 @@ class EnginePlugin:
             "name": self.name, "version": version, "builtin": builtin,
             "description": description or (engine_class.__doc__ or "").strip().split("\n")[0],
             "needs": list(needs), "metric": metric, "higher_is_better": higher_is_better,
+            "reason": reason, "fallback": fallback, "similar": similar,
+            # every EngineConfig has a seed: offline evaluation varies it with --seeds
+            "seeded": True,
         }
 
     def _ours(self, name: str) -> bool:
@@ -63,6 +69,16 @@ class EnginePlugin:
         if not self._ours(name):
             return None
         return model.recommend(context, k, exclude=exclude)
+
+    @hookimpl
+    def hz45_score(self, name: str, model: Engine, context: UserContext, item_ids: np.ndarray) -> np.ndarray | None:
+        if not self._ours(name):
+            return None
+        return np.asarray(model.score(context, np.asarray(item_ids, dtype=np.int64)), dtype=np.float64)
+
+    @hookimpl
+    def hz45_item_annotations(self, name: str, model: Engine):
+        return model.item_annotations() if self._ours(name) else None
 
     @hookimpl
     def hz45_similar_items(self, name: str, model: Engine, item_id: int, k: int) -> ScoredItems | None:

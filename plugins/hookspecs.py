@@ -26,7 +26,11 @@ def hz45_describe_recommenders() -> list[dict[str, Any]]:
 
     :returns: a list of dicts with ``name``, ``version``, ``description``, ``needs`` (a subset
         of ``ratings``, ``plays``, ``users``, ``items``), ``metric`` (the validation metric that
-        decides activation, or None) and ``higher_is_better``.
+        decides activation, or None) and ``higher_is_better``; optionally ``reason`` (the text
+        shown with a recommendation this engine contributed most to, when it gives none
+        itself), ``fallback`` (an order: engines with one fill lists the mix leaves short,
+        lowest first) and ``similar`` (an order: engines with one answer ``similarTracks``,
+        lowest first).
     """
 
 
@@ -67,6 +71,31 @@ def hz45_recommend(
     :param exclude: an array of track ids not to return.
     :returns: track ids with scores (best first) and reasons; empty when the engine has
         nothing for this user; None if not ours.
+    """
+
+
+@hookspec(firstresult=True)
+def hz45_score(name: str, model: Any, context: UserContext, item_ids: Any) -> Any | None:
+    """Score given tracks for a user: the mixer scores every candidate with every engine, and
+    offline evaluation ranks held-out items with it.
+
+    ``firstresult``: the plugin that owns ``name`` answers. A plugin without this hook is
+    still mixed and evaluated from its :func:`hz45_recommend` answers.
+
+    :param item_ids: an int64 array of track ids.
+    :returns: a float array aligned with ``item_ids``, higher is better, NaN where the engine
+        cannot tell; None if not ours.
+    """
+
+
+@hookspec(firstresult=True)
+def hz45_item_annotations(name: str, model: Any) -> Any | None:
+    """Per-track values a newly activated model wants stored with the catalog.
+
+    Called after a version of ``name`` becomes active. ``firstresult``.
+
+    :returns: a DataFrame with ``item_id`` and any of ``pca_x``, ``pca_y``, ``gmm_cluster``
+        (stored in ``audio_features``), or None.
     """
 
 

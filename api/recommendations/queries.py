@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from anyio import to_thread
 from strawberry import Info
@@ -25,11 +27,7 @@ from domain.recommendations.service import MixError, RecommenderService
 from domain.settings import EngineWeight
 
 MAX_K = 100
-DEFAULT_REASONS = {
-    "svd": "a new discovery picked for your ratings",
-    "ncf": "listeners like you enjoyed it",
-    "content_gmm": "sounds like what you play",
-}
+MAX_DAYS = 3660
 
 
 def _check_k(k: int) -> None:
@@ -55,7 +53,7 @@ async def _reason(info: Info[Context, None], item) -> str:
         seed = await info.context.loaders.track.load(item.because)
         if seed is not None:
             return f"because you played {seed.name}"
-    return item.reason or DEFAULT_REASONS.get(item.top_engine or "", "recommended for you")
+    return item.reason or "recommended for you"
 
 
 @strawberry.type
@@ -67,14 +65,27 @@ class RecommendationQuery:
         k: int = 10,
         mix: list[EngineWeightInput] | None = None,
         seed_track_ids: list[strawberry.ID] | None = None,
+        mix_name: Annotated[str | None, strawberry.argument(
+            description='A named mix instead of weights: "default" or "learned" (the blend the retrain job '
+            "fits; the default mix until one is trained).")] = None,
+        max_per_artist: Annotated[int | None, strawberry.argument(
+            description="At most this many tracks of one artist (0: no limit; default from settings, 2).")] = None,
+        skip_played_days: Annotated[int | None, strawberry.argument(
+            description="Leave out tracks the user played in the last this many days.")] = None,
     ) -> RecommendationList:
         user = await require_viewer(info)
         _check_k(k)
+        if max_per_artist is not None and not 0 <= max_per_artist <= MAX_K:
+            raise BadUserInput(f"maxPerArtist must be between 0 and {MAX_K}", argument="maxPerArtist")
+        if skip_played_days is not None and not 1 <= skip_played_days <= MAX_DAYS:
+            raise BadUserInput(f"skipPlayedDays must be between 1 and {MAX_DAYS}", argument="skipPlayedDays")
         service = await _service(info)
+        weights = [EngineWeight.model_construct(engine=m.engine, weight=m.weight) for m in mix or []]
         try:
-            chosen = service.resolve_mix(user.id, [EngineWeight.model_construct(engine=m.engine, weight=m.weight) for m in mix or []])
+            chosen = service.resolve_mix(user.id, weights, mix_name)
         except MixError as exc:
-            raise BadUserInput(str(exc), argument="mix", installed=sorted(service.info)) from exc
+            argument = "mixName" if mix_name is not None else "mix"
+            raise BadUserInput(str(exc), argument=argument, installed=sorted(service.info)) from exc
         seeds = _ids(seed_track_ids or [], "seedTrackIds")
         settings = info.context.settings.recommenders
 
@@ -82,12 +93,14 @@ class RecommendationQuery:
             missing = set(seeds) - data.existing_track_ids(session, seeds)
             context = data.user_context(session, user, settings.recent_window_days, tuple(seeds))
             exclude = data.playlist_track_ids(session, user.id) if settings.exclude_rated else set()
+            if skip_played_days:
+                exclude |= data.recently_played_track_ids(session, user.id, skip_played_days)
             return missing, context, exclude
 
         missing, context, exclude = await info.context.run(load)
         if missing:
             raise NotFound(f"Unknown seed tracks: {sorted(missing)}", argument="seedTrackIds")
-        items = await to_thread.run_sync(service.recommend, context, k, chosen, exclude | set(seeds))
+        items = await to_thread.run_sync(service.recommend, context, k, chosen, exclude | set(seeds), max_per_artist)
         tracks = await info.context.loaders.track.load_many([i.item_id for i in items])
         return RecommendationList(
             mix_id=chosen.mix_id,

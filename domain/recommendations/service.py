@@ -18,16 +18,20 @@ import numpy as np
 from sqlalchemy.engine import Engine as DbEngine
 from sqlmodel import Session, select
 
-from domain.catalog.tables import Track
+from domain.catalog.tables import Track, TrackArtist
 from domain.recommendations.model_store import ActiveVersion, active_versions, load_artifact
 from domain.settings import EngineWeight, Settings
+from domain.sql import chunked
 from engines.base import ScoredItems, UserContext
+from engines.blend import LearnedBlend
+from plugins.engine_calls import recommend_items, score_items
 from plugins.manager import describe, get_plugin_manager
-from plugins.mixer import MixedItem, mix
+from plugins.mixer import MixedItem, fuse, rank
 
 log = logging.getLogger("hz45.recommenders")
 POPULARITY = "popularity"
 POPULAR_POOL = 1000
+LEARNED = "learned"  # the learned mix's model versions are stored under this engine name
 
 
 class MixError(ValueError):
@@ -46,6 +50,7 @@ class Mix:
 
     mix_id: str
     entries: tuple[tuple[str, float], ...]
+    learned: bool = False
 
     @property
     def weights(self) -> dict[str, float]:
@@ -67,6 +72,13 @@ class RecommenderService:
         self.manager = manager or get_plugin_manager()
         self.info = describe(self.manager)
         self.models: dict[str, LoadedModel] = {}
+        self.learned: LoadedModel | None = None
+        self.reasons = {name: info["reason"] for name, info in self.info.items() if info.get("reason")}
+        configured = settings.recommenders.fallback_engines
+        self.fallback_order = list(configured) if configured is not None else sorted(
+            (n for n, i in self.info.items() if i.get("fallback") is not None), key=lambda n: (self.info[n]["fallback"], n)
+        )
+        self._artists: dict[int, int] = {}
         self.popular = ScoredItems.empty()
         self.refresh_seconds = refresh_seconds
         self._checked_at = 0.0
@@ -80,15 +92,20 @@ class RecommenderService:
             swapped = []
             with Session(self.db_engine) as session:
                 for name, active in active_versions(session).items():
-                    loaded = self.models.get(name)
-                    if name not in self.info or (loaded and loaded.active.id == active.id):
+                    loaded = self.learned if name == LEARNED else self.models.get(name)
+                    if (name not in self.info and name != LEARNED) or (loaded and loaded.active.id == active.id):
                         continue
                     try:
-                        model = self.manager.hook.hz45_load_model(name=name, blob=load_artifact(session, active.id))
+                        blob = load_artifact(session, active.id)
+                        model = LearnedBlend.loads(blob) if name == LEARNED else self.manager.hook.hz45_load_model(
+                            name=name, blob=blob)
                     except Exception:  # a bad artifact must not take the others down
                         log.exception("could not load %s version %s", name, active.version)
                         continue
-                    self.models[name] = LoadedModel(active, model)
+                    if name == LEARNED:
+                        self.learned = LoadedModel(active, model)
+                    else:
+                        self.models[name] = LoadedModel(active, model)
                     swapped.append(name)
                 rows = session.exec(
                     select(Track.id, Track.popularity).order_by(Track.popularity.desc(), Track.id).limit(POPULAR_POOL)
@@ -98,7 +115,7 @@ class RecommenderService:
                 reason="popular on 4.5Hz",
             )
             if swapped:
-                log.info("loaded models: %s", ", ".join(f"{n} v{self.models[n].active.version}" for n in swapped))
+                log.info("loaded models: %s", ", ".join(swapped))
             return swapped
 
     def maybe_refresh(self) -> None:
@@ -107,12 +124,22 @@ class RecommenderService:
             self.refresh()
 
     def status(self, name: str) -> str:
+        """``READY`` when an active model of ``name`` is loaded."""
         return "READY" if name in self.models else "NOT_TRAINED"
 
     # -- mixes -------------------------------------------------------------------------
-    def resolve_mix(self, user_id: int | None, requested: list[EngineWeight] | None) -> Mix:
-        """The query's mix, the user's experiment arm, or the configured default."""
+    def resolve_mix(self, user_id: int | None, requested: list[EngineWeight] | None, name: str | None = None) -> Mix:
+        """The query's mix (weights, or the name ``learned`` / ``default``), the user's experiment
+        arm, or the configured default. ``learned`` before a learned mix is trained is the default."""
         config = self.settings.recommenders
+        if name is not None and name not in (LEARNED, "default"):
+            raise MixError(f"Unknown mix {name!r}; named mixes: default, learned")
+        if name is not None and requested:
+            raise MixError("Give either a mix of weights or a mix name, not both")
+        if name == LEARNED and self.learned is not None:
+            return Mix(LEARNED, tuple((n, 1.0) for n in self.learned.model.engines), learned=True)
+        if name is not None:
+            return self._default_mix()
         if requested:
             entries = tuple((e.engine, float(e.weight)) for e in requested)
             self._validate(entries)
@@ -122,7 +149,10 @@ class RecommenderService:
             arms = config.experiments[experiment]
             arm = experiment_arm(experiment, list(arms), user_id)
             return Mix(f"{experiment}:{arm}", tuple((e.engine, e.weight) for e in arms[arm]))
-        entries = tuple((e.engine, e.weight) for e in config.default_mix if e.engine in self.info)
+        return self._default_mix()
+
+    def _default_mix(self) -> Mix:
+        entries = tuple((e.engine, e.weight) for e in self.settings.recommenders.default_mix if e.engine in self.info)
         return Mix("default", entries)
 
     def _validate(self, entries) -> None:
@@ -138,36 +168,70 @@ class RecommenderService:
             raise MixError("At least one weight must be positive")
 
     # -- serving -----------------------------------------------------------------------
-    def recommend(self, context: UserContext, k: int, mix_: Mix, exclude: set[int]) -> list[MixedItem]:
-        """The mixed top ``k`` for the user; cold-start users still get ``k`` tracks."""
+    def recommend(
+        self, context: UserContext, k: int, mix_: Mix, exclude: set[int], max_per_artist: int | None = None
+    ) -> list[MixedItem]:
+        """The mixed top ``k`` for the user; cold-start users still get ``k`` tracks.
+
+        Every member's top picks form the candidates; every member scores all of them, and
+        the fused (or learned) scores rank them, at most ``max_per_artist`` per artist.
+        """
         excluded = np.fromiter(exclude, dtype=np.int64, count=len(exclude))
         pool = max(50, 5 * k)
-        candidates = {}
-        for name, weight in mix_.entries:
-            loaded = self.models.get(name)
-            if weight <= 0 or loaded is None:
-                continue
-            candidates[name] = self._ask(name, loaded.model, context, pool, excluded)
-        fallbacks = []
-        demographic = self.models.get("demographic_popular")
-        if demographic is not None:
-            fallbacks.append(("demographic_popular",
-                              self._ask("demographic_popular", demographic.model, context, pool + len(exclude), excluded)))
+        blend = self.learned.model if mix_.learned and self.learned is not None else None
+        entries = [(name, 1.0) for name in blend.engines] if blend is not None else mix_.entries
+        members = {name: self.models[name].model for name, weight in entries if weight > 0 and name in self.models}
+        answers = {name: self._ask(name, model, context, pool, excluded) for name, model in members.items()}
+        candidates = np.unique(np.concatenate([a.item_ids for a in answers.values()] or [np.empty(0, np.int64)]))
+        candidates = candidates[~np.isin(candidates, excluded)]
+        scores = {name: self._score(name, model, context, candidates, answers[name]) for name, model in members.items()}
+        if blend is not None and len(candidates):
+            total = blend.score(scores, candidates)
+            contributions = blend.contributions(scores, candidates)
+        else:
+            total, contributions = fuse(scores, mix_.weights)
+        limit = self.settings.recommenders.max_per_artist if max_per_artist is None else max_per_artist
+        fallbacks = [(name, self._ask(name, self.models[name].model, context, pool + len(exclude), excluded))
+                     for name in self.fallback_order if name in self.models]  # fmt: skip
         fallbacks.append((POPULARITY, self.popular))
-        return mix(candidates, mix_.weights, k, exclude, fallbacks)
+        return rank(candidates, total, contributions, k, explanations=answers, reasons=self.reasons,
+                    artist_of=self._artists_of(candidates, *(f.item_ids for _, f in fallbacks)),
+                    max_per_artist=limit or None, exclude=exclude, fallbacks=fallbacks)  # fmt: skip
 
     def _ask(self, name, model, context, k, excluded) -> ScoredItems:
         try:
-            result = self.manager.hook.hz45_recommend(name=name, model=model, context=context, k=k, exclude=excluded)
+            return recommend_items(self.manager, name, model, context, k, excluded)
         except Exception:  # an engine failing on one user contributes nothing
             log.exception("engine %s failed for user %s", name, context.user_id)
             return ScoredItems.empty()
-        return result if result is not None else ScoredItems.empty()
+
+    def _score(self, name, model, context, items, answered) -> np.ndarray:
+        try:
+            return score_items(self.manager, name, model, context, items, answered)
+        except Exception:
+            log.exception("engine %s failed to score for user %s", name, context.user_id)
+            return np.full(len(items), np.nan)
+
+    def _artists_of(self, *item_arrays: np.ndarray) -> dict[int, int]:
+        """First artist of each track, looked up once per track and remembered."""
+        wanted = {int(i) for items in item_arrays for i in items.tolist()}
+        missing = wanted - self._artists.keys()
+        if missing:
+            with Session(self.db_engine) as session:
+                for chunk in chunked(sorted(missing), 5000):
+                    rows = session.exec(
+                        select(TrackArtist.track_id, TrackArtist.artist_id)
+                        .where(TrackArtist.track_id.in_(chunk))
+                        .order_by(TrackArtist.track_id, TrackArtist.position.desc())
+                    ).all()
+                    self._artists.update({track: artist for track, artist in rows})  # the lowest position wins
+        return self._artists
 
     def similar(self, track_id: int, k: int) -> list[tuple[int, float, str]]:
-        """Item-to-item: the content engine first, filled by any other engine that answers."""
+        """Item-to-item: engines with a ``similar`` role first (in their order), then any other."""
         seen: dict[int, tuple[float, str]] = {}
-        for name in sorted(self.models, key=lambda n: n != "content_gmm"):
+        ranked = sorted(self.models, key=lambda n: (self.info[n].get("similar") is None, self.info[n].get("similar") or 0, n))
+        for name in ranked:
             if len(seen) >= k:
                 break
             scored = self.manager.hook.hz45_similar_items(name=name, model=self.models[name].model, item_id=track_id, k=k)

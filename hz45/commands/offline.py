@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import click
 
 if TYPE_CHECKING:
-    from engines.base import Engine
     from engines.datasets import LoadedDataset
+    from plugins.offline import FitCache
 
 
 def load_offline_dataset(spec: str) -> LoadedDataset:
@@ -34,22 +35,38 @@ def load_offline_dataset(spec: str) -> LoadedDataset:
     return load_dataset(kind, path)
 
 
-def engine_factory(name: str) -> Callable[[], Engine]:
-    """A factory of fresh engines ``name`` configured from settings (offline evaluation needs
-    an engine's ``score``, which every engine adapted by :class:`EnginePlugin` has)."""
+@functools.cache
+def _fit_cache() -> FitCache:
+    """One cache of fitted engines per evaluation run (the CLI process)."""
     from domain.settings import get_settings
-    from plugins.engine_plugin import EnginePlugin
     from plugins.manager import get_plugin_manager
+    from plugins.offline import FitCache
 
-    manager = get_plugin_manager()
-    plugins = [p for p in manager.get_plugins() if isinstance(p, EnginePlugin) and p.name == name]
-    if not plugins:
-        installed = sorted({p.name for p in manager.get_plugins() if isinstance(p, EnginePlugin)})
-        raise click.BadParameter(f"no evaluable engine {name!r}; installed: {', '.join(installed)}",
-                                 param_hint="--engine")
-    plugin = next((p for p in plugins if not p.builtin), plugins[0])
-    params = get_settings().recommenders.engines.get(name, {})
-    return lambda: plugin.engine_class(params)
+    engines = get_settings().recommenders.engines
+    return FitCache(get_plugin_manager(), lambda name: engines.get(name, {}))
+
+
+def set_seed(seed: int) -> None:
+    """Seed the engines of this run (those that take a ``seed`` parameter) and the learned mix."""
+    _fit_cache().seed = seed
+
+
+def _check_installed(names: list[str], hint: str) -> None:
+    from plugins.manager import describe
+
+    installed = describe(_fit_cache().manager)
+    for name in names:
+        if name not in installed:
+            raise click.BadParameter(f"no installed engine {name!r}; installed: {', '.join(sorted(installed))}",
+                                     param_hint=hint)
+
+
+def engine_factory(name: str) -> Callable[[], Any]:
+    """A factory of unfitted scorers of the installed engine ``name`` (configured from settings)."""
+    from plugins.offline import EngineScorer
+
+    _check_installed([name], "--engine")
+    return lambda: EngineScorer(_fit_cache(), name)
 
 
 def mix_label(spec: str) -> str:
@@ -58,11 +75,20 @@ def mix_label(spec: str) -> str:
 
 
 def mix_factory(spec: str) -> Callable[[], Any]:
-    """A factory of fresh, unfitted mixes for ``--mix SPEC`` (``NAME=W,NAME=W``)."""
-    from engines.evaluation import Mix
+    """A factory of unfitted mixes for ``--mix SPEC``: ``default`` (the configured default mix),
+    ``learned`` (the learned mix of the configured members) or ``NAME=W,NAME=W``."""
+    from domain.settings import get_settings
+    from plugins.offline import LearnedMixScorer, MixScorer
 
-    parts = parse_mix(spec)
-    return lambda: Mix([(engine_factory(n), w) for n, w in parts])
+    config = get_settings().recommenders
+    spec = spec.strip()
+    if spec == "learned":
+        names = config.learned_mix_members()
+        _check_installed(names, "--mix")
+        return lambda: LearnedMixScorer(_fit_cache(), names)
+    parts = [(e.engine, e.weight) for e in config.default_mix] if spec == "default" else parse_mix(spec)
+    _check_installed([name for name, _ in parts], "--mix")
+    return lambda: MixScorer(_fit_cache(), parts)
 
 
 def parse_mix(spec: str) -> list[tuple[str, float]]:

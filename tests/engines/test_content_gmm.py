@@ -63,13 +63,13 @@ def test_finds_the_two_blobs(criterion):
     assert engine.metrics["n_components"] == 2
     assert engine.metrics["silhouette"] > 0.7
     assert {"bic_2", "bic_3", "silhouette_2"} <= set(engine.metrics)
-    clusters = engine.assignments().set_index("item_id")["gmm_cluster"]
+    clusters = engine.item_annotations().set_index("item_id")["gmm_cluster"]
     assert clusters[BLOB_A].nunique() == 1 and clusters[BLOB_B].nunique() == 1
     assert clusters[BLOB_A[0]] != clusters[BLOB_B[0]]
 
 
-def test_assignments_cover_items_with_features_only():
-    frame = fitted().assignments()
+def test_item_annotations_cover_items_with_features_only():
+    frame = fitted().item_annotations()
     assert list(frame.columns) == ["item_id", "pca_x", "pca_y", "gmm_cluster"]
     assert NO_FEATURES not in frame["item_id"].values
     assert len(frame) == 2 * BLOB_SIZE + 1
@@ -92,7 +92,7 @@ def test_similar_items_never_leave_the_cluster():
     items = pd.DataFrame({"item_id": np.arange(120)} | {f: rng.uniform(size=120) for f in features})
     engine = ContentGMM({"features": features, "component_candidates": (3,)})
     engine.fit(TrainingData(items=items))
-    cluster = engine.assignments().set_index("item_id")["gmm_cluster"]
+    cluster = engine.item_annotations().set_index("item_id")["gmm_cluster"]
     standard = (items[list(features)] - items[list(features)].mean()) / items[list(features)].std(ddof=0)
     unit = (standard.T / np.linalg.norm(standard, axis=1)).T.to_numpy()
     crossing = 0

@@ -1,7 +1,9 @@
-"""Dataset loaders: tiny files in each original format, plus the real files when present."""
+"""Dataset loaders: tiny files in each original format (written inline or as ``tests/fixtures``),
+plus the real files when present."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +11,8 @@ import pandas as pd
 import pytest
 
 from engines.datasets import ML1M_AGE_GROUPS, load_dataset, shared_data_dir
-from tests.support.datasets import require_data
+from engines.feedback import interaction_confidence
+from tests.support.datasets import fixture_dir, require_data
 
 
 def write(path: Path, text: str, encoding: str = "utf-8") -> None:
@@ -90,48 +93,47 @@ def test_ncf_split_maps_ids_and_removes_test_pairs(tmp_path):
     ]
 
 
-def test_lastfm_user_artists(tmp_path):
-    write(
-        tmp_path / "user_artists.dat",
-        "userID\tartistID\tweight\n2\t51\t13883\n2\t52\t11690\n3\t51\t7\n",
-    )
+def test_lastfm_user_artists_keep_listening_counts_and_artist_names():
+    path = fixture_dir("lastfm_hetrec")
+    data = load_dataset("lastfm-hetrec", path).data
+    lines = (path / "user_artists.dat").read_text().splitlines()
+    assert lines[0] == "userID\tartistID\tweight"
+    rows = [[int(v) for v in line.split("\t")] for line in lines[1:]]
+    assert data.plays[["user_id", "item_id", "weight"]].to_numpy().tolist() == rows
+    assert (data.plays["timestamp"] == 0).all() and len(data.ratings) == 0
+    assert data.plays["weight"].max() > 100 * data.plays["weight"].median()  # heavy-tailed counts
+    # Confidence grows with the listening count: log(1 + weight) per (user, artist).
+    pairs = interaction_confidence(data)
+    assert pairs["confidence"].to_numpy() == pytest.approx(np.log1p(data.plays["weight"].to_numpy()))
+    # The items are the artists listened to, named from artists.dat: quotes and letters kept.
+    names = data.items.set_index("item_id")["name"]
+    assert data.items["item_id"].tolist() == sorted({row[1] for row in rows})
+    assert names[25] == '"Weird Al" Yankovic' and names[17] == "Sigur Rós" and names[207] == "múm"
+    assert pd.isna(names[165])  # listened to, but missing from artists.dat
+    assert 56 not in names.index  # in artists.dat (Muse), but nobody listened
+
+
+def test_lastfm_without_artists_file(tmp_path):
+    shutil.copy(fixture_dir("lastfm_hetrec") / "user_artists.dat", tmp_path)
     data = load_dataset("lastfm-hetrec", tmp_path).data
-    assert data.plays[["user_id", "item_id", "weight"]].to_numpy().tolist() == [
-        [2, 51, 13883],
-        [2, 52, 11690],
-        [3, 51, 7],
-    ]
-    assert data.items["item_id"].tolist() == [51, 52]
+    assert list(data.items.columns) == ["item_id"] and data.plays["weight"].sum() > 0
 
 
-SPOTIFY_HEADER = (
-    ",track_id,artists,album_name,track_name,popularity,duration_ms,explicit,danceability,energy,key,"
-    "loudness,mode,speechiness,acousticness,instrumentalness,liveness,valence,tempo,time_signature,track_genre\n"
-)
-
-
-AUDIO = "0.5,0.6,1,-6.0,1,0.05,0.1,0.0,0.1,0.5,120.0,4"
-
-
-def spotify_row(index: int, track: str, name: str, genre: str) -> str:
-    return f"{index},{track},Artist,Album,{name},50,200000,False,{AUDIO},{genre}\n"
-
-
-def test_spotify_csv_merges_duplicate_tracks(tmp_path):
-    rows = [
-        spotify_row(0, "a1", "One", "pop"),
-        spotify_row(1, "b2", "Two", "pop"),
-        spotify_row(2, "a1", "One", "k-pop"),
-    ]
-    rows.append(f"3,c3,,,,0,1,False,{AUDIO},rock\n")  # no track name: dropped
-    write(tmp_path / "dataset.csv", SPOTIFY_HEADER + "".join(rows))
-    data = load_dataset("spotify-csv", tmp_path).data
-    items = data.items
-    assert items["spotify_id"].tolist() == ["a1", "b2"] and items["item_id"].tolist() == [0, 1]
-    assert items["genre"].tolist() == ["pop", "pop"]
-    assert items["genres"].tolist() == [("pop", "k-pop"), ("pop",)]
-    assert items["tempo"].tolist() == [120.0, 120.0]
-    assert len(data.ratings) == len(data.plays) == len(data.users) == 0
+def test_spotify_csv_merges_genres_and_drops_incomplete_rows():
+    path = fixture_dir("spotify_tracks")
+    items = load_dataset("spotify-csv", path).data.items
+    # 12 rows: one track listed twice (acoustic and folk), one without name or artist, one
+    # without key and tempo.
+    assert len(items) == 9 and items["item_id"].tolist() == list(range(9))
+    assert "1aXzR0kLm4Pq8Wc2Vn6Bt9" not in set(items["spotify_id"])
+    assert "5Tb3nQ6wEr8yUi0Op2As4d" not in set(items["spotify_id"])
+    track = items.set_index("spotify_id").loc["0Zc6hPq2Lw9aRt4sYk1Vbn"]
+    assert track["genre"] == "acoustic" and track["genres"] == ("acoustic", "folk")
+    assert track["album"] == "Songs for Rain, Vol. 2" and track["artists"] == "Oskar Vale;Juno Marsh"
+    assert items["name"].tolist()[2] == 'Paper Boats - "Live"'
+    assert items["genres"].tolist()[-1] == ("folk",) and items["genres"].tolist()[4] == ("k-pop",)
+    assert items["instrumentalness"][0] == 1.01e-06 and items["popularity"].tolist()[:2] == [68, 54]
+    assert items[["key", "mode", "time_signature"]].dtypes.tolist() == [np.dtype("int64")] * 3
 
 
 def test_unknown_kind_and_missing_path(tmp_path):
@@ -169,3 +171,10 @@ def test_real_movielens_100k():
     dataset = load_dataset("movielens-100k", require_data("ml-100k/u.data").parent)
     assert len(dataset.data.ratings) == 100_000 and len(dataset.data.users) == 943
     assert set(dataset.data.ratings["rating"]) == {1.0, 2.0, 3.0, 4.0, 5.0}
+
+
+def test_spotify_fixture_has_the_real_header():
+    real = require_data("spotify_tracks/dataset.csv")
+    with real.open(encoding="utf-8") as file:
+        header = file.readline()
+    assert (fixture_dir("spotify_tracks") / "dataset.csv").read_text().splitlines()[0] == header.rstrip("\n")

@@ -113,3 +113,10 @@ def test_without_plays_or_popularity_nothing_is_recommended():
     engine = DemographicPopular().fit(data)
     assert len(engine.recommend(UserContext(), 5)) == 0
     assert np.isnan(engine.score(UserContext(), np.array([12345]))).all()
+
+
+def test_a_rating_only_snapshot_counts_its_ratings_as_events():
+    ratings = play_log().drop_duplicates(["user_id", "item_id"]).assign(rating=4.0)
+    engine = DemographicPopular({"min_group_plays": 1}).fit(TrainingData(ratings=ratings, users=USERS, items=ITEMS))
+    result = engine.recommend(UserContext(age_group=20, gender="MALE"), 5)
+    assert set(result.item_ids) == {101, 102} and result.reason == "popular with men in their 20s"

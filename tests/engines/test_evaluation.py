@@ -1,4 +1,5 @@
-"""Evaluation: known answers for HR/NDCG, leave-one-out, k-fold RMSE/MAE, mixes, genre coherence."""
+"""Evaluation: known answers for HR/NDCG, leave-one-out, k-fold RMSE/MAE, mixes, genre coherence,
+list metrics (coverage, novelty, diversity), user history in contexts, and runs over seeds."""
 
 from __future__ import annotations
 
@@ -6,16 +7,22 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engines.base import SCORE_FLOOR, ScoredItems, TrainingData, UserContext
+from engines.base import ScoredItems, TrainingData, UserContext
 from engines.datasets import HeldOut, LoadedDataset
 from engines.evaluation import (
-    Mix,
+    artist_diversity,
+    catalog_coverage,
+    context_builder,
     evaluate,
+    evaluate_candidates,
     genre_coherence,
     leave_one_out,
+    novelty,
     positive_rank,
     rank_metrics,
+    recommended,
 )
+from engines.feedback import confidence
 from engines.svd import SVDEngine
 
 RESULT_KEYS = {
@@ -27,6 +34,9 @@ RESULT_KEYS = {
     "hr",
     "ndcg",
     "genre",
+    "coverage",
+    "novelty",
+    "diversity",
     "k",
     "train_seconds",
     "eval_seconds",
@@ -176,30 +186,6 @@ def test_factories_classes_and_instances_are_accepted():
     assert instance.fits == 3
 
 
-def test_mix_combines_normalised_scores_by_weight():
-    data = interaction_data()
-    good, bad = oracle(data), oracle(data, sign=-1.0)
-    dataset = LoadedDataset("synthetic", data)
-    assert (
-        evaluate(Mix([(lambda: good, 1.0), (lambda: bad, 0.5)]), dataset, "hr", name="mix")["hr"]
-        == 1.0
-    )
-    assert (
-        evaluate(Mix([(lambda: good, 0.5), (lambda: bad, 1.0)]), dataset, "hr", name="mix")["hr"]
-        == 0.0
-    )
-    silent = Lookup({}, default=np.nan)
-    mix = Mix([(lambda: silent, 5.0), (lambda: good, 1.0)]).fit(data)
-    user, item = int(data.ratings["user_id"][0]), int(data.ratings["item_id"][0])
-    np.testing.assert_array_equal(
-        mix.score(UserContext(user_id=user), np.array([item, 10_000])), [1.0, SCORE_FLOOR]
-    )
-    nothing = Mix([(lambda: silent, 1.0)]).fit(data)
-    assert np.isnan(nothing.score(UserContext(user_id=user), np.array([1, 2]))).all()
-    with pytest.raises(ValueError):
-        Mix([])
-
-
 class SameGenre:
     """Item-to-item stand-in: neighbours share (or, inverted, never share) the seed's genre."""
 
@@ -234,3 +220,170 @@ def test_unknown_metric_and_rmse_without_ratings_fail_clearly():
         evaluate(Lookup({}), dataset, metric="auc")
     with pytest.raises(ValueError, match="ratings"):
         evaluate(Lookup({}), dataset, metric="rmse")
+
+
+# -- user history in contexts --------------------------------------------------------------
+
+
+def test_context_history_is_every_training_pair_with_its_confidence():
+    ratings = pd.DataFrame({"user_id": [1], "item_id": [5], "rating": [4.0], "timestamp": [100]})
+    plays = pd.DataFrame(
+        {"user_id": [1, 1, 1, 2], "item_id": [5, 5, 6, 6], "timestamp": [50, 60, 70, 10],
+         "weight": [1, 1, 3, 10]}
+    )  # fmt: skip
+    contexts = context_builder(TrainingData(ratings=ratings, plays=plays))
+    first = contexts(1)
+    assert dict(zip(first.history_item_ids, first.history_weights, strict=True)) == pytest.approx(
+        {5: confidence([2.0], [4.0])[0], 6: np.log1p(3.0)}
+    )
+    second = contexts(2)
+    assert second.history_item_ids == (6,) and second.history_weights == pytest.approx((np.log1p(10.0),))
+    assert first.recent_item_ids == (5,)  # the latest interactions: ratings when there are any
+    assert contexts(99).history_item_ids == () and contexts(99).history_weights == ()
+
+
+class Recorder(Lookup):
+    """A :class:`Lookup` that keeps every training set and context it is given."""
+
+    def __init__(self, seen: list) -> None:
+        super().__init__({})
+        self.seen, self.contexts = seen, []
+
+    def fit(self, data: TrainingData) -> Recorder:
+        self.seen.append(data)
+        return self
+
+    def score(self, context: UserContext, item_ids: np.ndarray) -> np.ndarray:
+        self.contexts.append(context)
+        return super().score(context, item_ids)
+
+
+def test_ranking_sees_the_training_history_without_the_held_out_item():
+    data = interaction_data()
+    model = Recorder([])
+    evaluate(model, LoadedDataset("synthetic", data), metric="hr")
+    train, held = leave_one_out(data, seed=0)
+    positive_of = dict(zip(held.user_ids, held.positives, strict=True))
+    assert len(model.contexts) == len(held.user_ids)
+    for context in model.contexts:
+        training = train.ratings.loc[train.ratings["user_id"] == context.user_id, "item_id"]
+        assert set(context.history_item_ids) == set(training)
+        assert positive_of[context.user_id] not in context.history_item_ids
+        assert len(context.history_weights) == len(context.history_item_ids)
+
+
+# -- coverage, novelty, diversity ----------------------------------------------------------
+
+
+def test_recommended_drops_unscorable_items_and_ranks_the_held_out_item_last_in_ties():
+    items = np.array([7, 8, 9, 10])  # 7 is the held-out item
+    assert recommended(np.array([1.0, 1.0, np.nan, 0.5]), items, 3).tolist() == [8, 7, 10]
+    assert recommended(np.array([np.nan, 2.0, np.nan, np.nan]), items, 3).tolist() == [8]
+
+
+def test_list_metric_functions_known_values():
+    lists = np.array([[1, 2], [2, -1]])  # -1 pads a short list
+    assert catalog_coverage(lists, np.arange(1, 9)) == 2 / 8
+    history = pd.DataFrame({"user_id": [1, 2, 3, 1], "item_id": [1, 1, 1, 2]})
+    # n_users = 3; item 1 has 3 users (0 bits), item 2 one (log2(4/2) = 1 bit), twice.
+    assert novelty(lists, history) == pytest.approx((0 + 1 + 1) / 3)
+    assert novelty(np.full((1, 2), -1), history) is None
+    artists = pd.DataFrame({"item_id": [1, 2, 3], "artists": ["A", "A;B", None]})
+    assert artist_diversity(np.array([[1, 2], [1, 3]]), artists) == pytest.approx((1.0 + 1.0) / 2)
+    by_id = pd.DataFrame({"item_id": [1, 2, 3], "artist_id": [7, 7, 8]})
+    assert artist_diversity(np.array([[1, 2, 3], [1, 2, -1]]), by_id) == pytest.approx((2 / 3 + 1 / 2) / 2)
+    assert artist_diversity(lists, pd.DataFrame({"item_id": [1, 2]})) is None
+
+
+def test_coverage_novelty_and_diversity_of_a_hand_made_evaluation():
+    # Training: 3 users; item 10 has all three, items 11 and 12 one each, 13-15 none.
+    plays = pd.DataFrame({"user_id": [1, 1, 2, 2, 3], "item_id": [10, 11, 10, 12, 10], "timestamp": 0})
+    items = pd.DataFrame({"item_id": np.arange(10, 16), "artist_id": [1, 1, 2, 1, 3, np.nan]})
+    held = HeldOut(np.array([1, 2]), np.array([13, 14]), np.array([[10, 15, 12], [11, 13, 15]]))
+    table = {(1, 13): 3.0, (1, 15): 2.0, (1, 10): 1.0, (2, 14): 1.0, (2, 11): 5.0, (2, 13): 5.0}
+    dataset = LoadedDataset("hand", TrainingData(plays=plays, items=items), held)
+    result = evaluate(Lookup(table, default=np.nan), dataset, metric="hr", k=2)
+    # User 1: [13, 15] (12 cannot be scored), a hit at rank 1; user 2: [11, 13] (the tie goes
+    # to the candidate that came first), and its item 14 ranks third.
+    assert (result["hr"], result["ndcg"]) == (0.5, 0.5)
+    assert result["coverage"] == 3 / 6  # 11, 13, 15 of the catalog 10-15
+    # -log2((n + 1) / 4) bits: 13 -> 2, 15 -> 2, 11 -> 1, 13 -> 2.
+    assert result["novelty"] == pytest.approx(7 / 4)
+    # User 1's list has one item with a known artist (1 of 1); user 2's, artist 1 twice (1 of 2).
+    assert result["diversity"] == pytest.approx((1.0 + 0.5) / 2)
+    rmse = evaluate(Lookup({}, default=3.0), LoadedDataset("s", interaction_data()), metric="rmse")
+    assert rmse["coverage"] is None and rmse["novelty"] is None and rmse["diversity"] is None
+
+
+# -- several candidates and seeds ----------------------------------------------------------
+
+
+class Popular(Lookup):
+    """Scores an item by its number of training interactions."""
+
+    def fit(self, data: TrainingData) -> Popular:
+        self.counts = data.ratings["item_id"].value_counts()
+        return self
+
+    def score(self, context: UserContext, item_ids: np.ndarray) -> np.ndarray:
+        return self.counts.reindex(item_ids, fill_value=0).to_numpy(np.float64)
+
+
+class Broken(Lookup):
+    def fit(self, data: TrainingData) -> Broken:
+        self.fits += 1
+        raise RuntimeError("boom\nsecond line")
+
+
+def test_seeds_give_the_mean_and_sample_sd_of_single_runs():
+    dataset = LoadedDataset("synthetic", interaction_data(n_users=40, per_user=8))
+    singles = [evaluate(lambda: Popular({}), dataset, "hr", k=10, seed=s) for s in (0, 1, 2)]
+    [row] = evaluate_candidates([("popular", lambda: Popular({}))], dataset, "hr", k=10, seeds=[0, 1, 2])
+    for key in ("hr", "ndcg", "coverage", "novelty"):
+        values = [single[key] for single in singles]
+        assert row[key] == pytest.approx(np.mean(values))
+        assert row[f"{key}_sd"] == pytest.approx(np.std(values, ddof=1))
+    assert row["hr_sd"] > 0  # the seeds really change the split
+    assert row["seeds"] == [0, 1, 2] and row["error"] is None and row["train_seconds"] >= 0
+    assert row["diversity"] is None and row["diversity_sd"] is None and row["rmse"] is None
+    [one] = evaluate_candidates([("popular", lambda: Popular({}))], dataset, "hr", seeds=[1])
+    assert one["hr"] == singles[1]["hr"] and one["hr_sd"] is None and one["seeds"] == [1]
+
+
+def test_a_failing_candidate_gets_an_error_row_and_the_others_still_run():
+    dataset = LoadedDataset("synthetic", interaction_data())
+    broken = Broken({})
+    rows = evaluate_candidates(
+        [("broken", lambda: broken), ("popular", lambda: Popular({}))], dataset, "hr", seeds=[0, 1]
+    )
+    assert [r["name"] for r in rows] == ["broken", "popular"]
+    assert rows[0]["error"] == "RuntimeError: boom" and rows[0]["hr"] is None
+    assert rows[0]["train_seconds"] is None and broken.fits == 1  # not run again on seed 1
+    assert rows[1]["error"] is None and 0 <= rows[1]["hr"] <= 1
+    with pytest.raises(ValueError, match="ratings"):  # a split that cannot be made fails it all
+        evaluate_candidates([("popular", lambda: Popular({}))], LoadedDataset("p", TrainingData()), "rmse")
+
+
+@pytest.mark.parametrize(("metric", "folds"), [("hr", 1), ("rmse", 3)])
+def test_every_candidate_gets_the_same_training_objects_per_seed(metric, folds):
+    dataset = LoadedDataset("synthetic", interaction_data())
+    first, second = [], []
+    evaluate_candidates(
+        [("a", lambda: Recorder(first)), ("b", lambda: Recorder(second))],
+        dataset, metric, folds=max(folds, 2), seeds=[0, 1],
+    )  # fmt: skip
+    assert len(first) == len(second) == 2 * folds
+    assert all(a is b for a, b in zip(first, second, strict=True))
+    assert len({id(data) for data in first}) == 2 * folds  # a new split per seed and fold
+
+
+def test_fitting_and_ranking_progress_is_logged(caplog):
+    dataset = LoadedDataset("synthetic", interaction_data())
+    with caplog.at_level("INFO", logger="hz45.engines.evaluation"):
+        evaluate_candidates([("popular", lambda: Popular({}))], dataset, "hr", seeds=[0, 1])
+    messages = [r.getMessage() for r in caplog.records]
+    assert "popular (seed 1): fitting" in messages
+    assert any(m.startswith("popular (seed 0): fitted in") for m in messages)
+    ranked = [m for m in messages if m.startswith("popular (seed 0): ranked")]
+    assert len(ranked) == 6  # a line per tenth of the users, rounded up: every 2 of 12
+    assert ranked[-1] == "popular (seed 0): ranked 12/12 users (100%)"

@@ -85,7 +85,7 @@ def test_unknown_engine_is_refused(demo_db, tmp_path):
 def test_content_training_writes_clusters_back(demo_db, tmp_path):
     url, engine = demo_db
     result = train_engines(["content_gmm"], settings=make_settings(url, tmp_path), db_engine=engine)["content_gmm"]
-    assert result["clustered_tracks"] == 500
+    assert result["annotated_tracks"] == 500
     with engine.connect() as conn:
         missing = conn.execute(sa.select(sa.func.count()).select_from(AudioFeatures).where(AudioFeatures.gmm_cluster.is_(None))).scalar()
         clusters = conn.execute(sa.select(sa.func.count(sa.distinct(AudioFeatures.gmm_cluster)))).scalar()

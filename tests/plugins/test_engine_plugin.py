@@ -27,3 +27,24 @@ def test_builtin_hooks_round_trip_demographic_popular():
     assert scored.item_ids[0] == 12 and "women in their 20s" in scored.reason
     assert manager.hook.hz45_similar_items(name="demographic_popular", model=loaded, item_id=10, k=3) is not None
     assert manager.hook.hz45_train(name="no_such_engine", data=data(), params={}) is None
+
+
+def test_score_hook_matches_the_engine_and_annotations_come_from_the_engine():
+    manager = get_plugin_manager(entry_points=False)
+    model = manager.hook.hz45_train(name="demographic_popular", data=data(), params={"min_group_plays": 1})
+    context = UserContext(user_id=9, age_group=20, gender="FEMALE")
+    items = np.array([10, 12, 999], dtype=np.int64)
+    scores = manager.hook.hz45_score(name="demographic_popular", model=model, context=context, item_ids=items)
+    assert np.allclose(scores, model.score(context, items), equal_nan=True)
+    assert scores[1] > scores[0]
+    assert manager.hook.hz45_score(name="no_such_engine", model=model, context=context, item_ids=items) is None
+    assert manager.hook.hz45_item_annotations(name="demographic_popular", model=model) is None
+
+
+def test_roles_and_reasons_are_described_by_the_plugins():
+    from plugins.manager import describe
+
+    info = describe(get_plugin_manager(entry_points=False))
+    assert info["demographic_popular"]["fallback"] == 0
+    assert info["content_gmm"]["similar"] == 0
+    assert info["ncf"]["reason"] and info["svd"]["reason"]

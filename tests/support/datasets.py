@@ -1,4 +1,5 @@
-"""Where the shared public datasets live, and a path to one that skips the test when it is absent."""
+"""Where the shared public datasets live, a path to one that skips the test when it is absent, and
+the small synthetic fixtures in their formats (``tests/fixtures``)."""
 
 from __future__ import annotations
 
@@ -21,3 +22,8 @@ def require_data(relative: str) -> Path:
     if not path.exists():
         pytest.skip(f"dataset not available: {path}")
     return path
+
+
+def fixture_dir(name: str) -> Path:
+    """A folder of ``tests/fixtures``: small synthetic files in a public dataset's own layout."""
+    return ROOT / "tests" / "fixtures" / name
