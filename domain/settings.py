@@ -59,10 +59,13 @@ class RecommenderSettings(BaseModel):
 
     default_mix: list[EngineWeight] = Field(
         default_factory=lambda: [
-            EngineWeight(engine="content_gmm", weight=1.0),
-            EngineWeight(engine="svd", weight=1.0),
-            EngineWeight(engine="ncf", weight=1.0),
-            EngineWeight(engine="demographic_popular", weight=0.5),
+            # cheap engines that learn from plays and ratings and score from the current history,
+            # plus sound and demographics; standardised fusion (plugins/mixer.py)
+            EngineWeight(engine="ease", weight=1.0),
+            EngineWeight(engine="als", weight=1.0),
+            EngineWeight(engine="item_knn", weight=1.0),
+            EngineWeight(engine="content_gmm", weight=0.5),
+            EngineWeight(engine="demographic_popular", weight=0.3),
         ]
     )
     engines: dict[str, dict[str, Any]] = Field(default_factory=dict)

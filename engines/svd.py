@@ -18,17 +18,34 @@ from surprise import SVD, Dataset, Reader, Trainset
 from surprise.model_selection import GridSearchCV, KFold
 
 from engines.base import Engine, EngineConfig, ScoredItems, TrainingData, UserContext, top_k_indices
+from engines.feedback import interaction_confidence
 
 # SVDConfig fields that are also keyword arguments of surprise's SVD.
 _SURPRISE_PARAMS = ("n_factors", "n_epochs", "lr_all", "reg_all", "biased", "init_std_dev")
 
 
+FEEDBACK = ("auto", "ratings", "implicit", "both")
+
+
 @dataclass
 class SVDConfig(EngineConfig):
-    """Hyper-parameters of :class:`SVDEngine` (surprise's defaults).
+    """Hyper-parameters of :class:`SVDEngine` (surprise's defaults for the model).
 
-    ``use_plays_as_implicit`` adds every played, unrated (user, item) pair as a rating of
-    ``implicit_rating``.
+    ``feedback`` says what the model learns from:
+
+    - ``ratings``: the explicit ratings as they are (scores are predicted ratings, clipped
+      to ``rating_scale`` as surprise does);
+    - ``implicit``: every played or rated pair, its target the low end of the rating scale
+      plus ``1 - exp(-confidence)`` of its width (:func:`engines.feedback.confidence`: one
+      play is half way, ten plays 90%), and ``negatives`` unplayed items per positive, drawn
+      (seeded) per user, at the low end;
+    - ``both``: ratings as they are, played-but-unrated pairs as in ``implicit``, and the
+      negatives;
+    - ``auto`` (default): ``ratings`` for a snapshot without plays, ``implicit`` without
+      ratings, ``both`` when it has both.
+
+    With implicit targets scores are unclipped preferences (clipping would tie the best
+    items). ``use_plays_as_implicit=True`` is the older spelling of ``feedback="both"``.
     """
 
     n_factors: int = 100
@@ -38,31 +55,93 @@ class SVDConfig(EngineConfig):
     biased: bool = True
     init_std_dev: float = 0.1
     rating_scale: tuple[float, float] = (0.0, 5.0)
-    use_plays_as_implicit: bool = False
-    implicit_rating: float = 4.0
+    feedback: str = "auto"
+    negatives: int = 2
+    use_plays_as_implicit: bool | None = None  # deprecated alias of feedback="both"
 
     def __post_init__(self) -> None:
         low, high = (float(x) for x in self.rating_scale)  # JSON gives a list back
         self.rating_scale = (low, high)
+        if self.use_plays_as_implicit is not None:
+            if self.use_plays_as_implicit and self.feedback == "auto":
+                self.feedback = "both"
+            self.use_plays_as_implicit = None  # folded into feedback
+        if self.feedback not in FEEDBACK:
+            raise ValueError(f"unknown feedback {self.feedback!r}; expected one of {FEEDBACK}")
+        if self.negatives < 0:
+            raise ValueError("negatives must be >= 0")
 
     def surprise_params(self) -> dict[str, Any]:
         """Keyword arguments for ``surprise.SVD``."""
         params = {name: getattr(self, name) for name in _SURPRISE_PARAMS}
         return params | {"random_state": self.seed}
 
+    def feedback_for(self, data: TrainingData) -> str:
+        """``ratings``, ``implicit`` or ``both``: ``feedback`` with ``auto`` resolved for ``data``."""
+        if self.feedback != "auto":
+            return self.feedback
+        if len(data.plays):
+            return "both" if len(data.ratings) else "implicit"
+        return "ratings"
+
+
+def implicit_target(confidence: np.ndarray, rating_scale: tuple[float, float]) -> np.ndarray:
+    """A confidence mapped onto the rating scale: ``low + (high - low) * (1 - exp(-c))``."""
+    low, high = rating_scale
+    return low + (high - low) * -np.expm1(-np.asarray(confidence, dtype=np.float64))
+
+
+def sample_unseen(
+    users: np.ndarray, n_items: int, seen_keys: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """Per entry of ``users`` (indices) a uniform item index whose ``user * n_items + item`` is
+    not in the sorted ``seen_keys`` (redrawn up to 100 times for users who saw nearly all)."""
+    items = rng.integers(0, n_items, size=len(users))
+    todo = np.arange(len(users))
+    for _ in range(100):
+        keys = users[todo] * n_items + items[todo]
+        found = seen_keys[np.minimum(np.searchsorted(seen_keys, keys), len(seen_keys) - 1)]
+        todo = todo[found == keys]
+        if not len(todo):
+            break
+        items[todo] = rng.integers(0, n_items, size=len(todo))
+    return items
+
 
 def rating_frame(data: TrainingData, config: SVDConfig) -> pd.DataFrame:
-    """``user_id, item_id, rating`` rows to train on (plays added as implicit ratings if asked)."""
-    ratings = data.ratings[["user_id", "item_id", "rating"]]
-    if not (config.use_plays_as_implicit and len(data.plays)):
-        return ratings.reset_index(drop=True)
-    pairs = data.plays[["user_id", "item_id"]].drop_duplicates()
-    merged = pairs.merge(
-        ratings[["user_id", "item_id"]].drop_duplicates(), how="left", indicator=True
-    )
-    implicit = merged.loc[merged["_merge"] == "left_only", ["user_id", "item_id"]]
-    implicit = implicit.assign(rating=float(config.implicit_rating))
-    return pd.concat([ratings, implicit], ignore_index=True)
+    """``user_id, item_id, rating, positive`` rows to train on, for the configured feedback;
+    ``positive`` is False only for the sampled negatives."""
+    mode = config.feedback_for(data)
+    ratings = data.ratings[["user_id", "item_id", "rating"]].reset_index(drop=True)
+    if mode == "ratings":
+        return ratings.assign(positive=True)
+    pairs = interaction_confidence(data)
+    if not len(pairs):
+        return ratings.assign(positive=True)
+    positives = pd.DataFrame({
+        "user_id": pairs["user_id"].to_numpy(np.int64), "item_id": pairs["item_id"].to_numpy(np.int64),
+        "rating": implicit_target(pairs["confidence"].to_numpy(), config.rating_scale),
+    })  # fmt: skip
+    if mode == "both" and len(ratings):
+        rated = pd.MultiIndex.from_frame(ratings[["user_id", "item_id"]])
+        played_only = ~pd.MultiIndex.from_frame(positives[["user_id", "item_id"]]).isin(rated)
+        positives = pd.concat([ratings, positives.loc[played_only]], ignore_index=True)
+    frame = positives.assign(positive=True)
+    if not config.negatives:
+        return frame
+    users, user_ids = pd.factorize(frame["user_id"])
+    items, item_ids = pd.factorize(frame["item_id"])
+    seen = np.unique(users.astype(np.int64) * len(item_ids) + items)
+    negative_users = np.repeat(users.astype(np.int64), config.negatives)
+    rng = np.random.default_rng([config.seed, 17])
+    negative_items = sample_unseen(negative_users, len(item_ids), seen, rng)
+    negatives = pd.DataFrame({
+        "user_id": user_ids.to_numpy()[negative_users], "item_id": item_ids.to_numpy()[negative_items],
+        "rating": config.rating_scale[0], "positive": False,
+    })  # fmt: skip
+    # Two draws of the same unseen item for a user are one negative.
+    negatives = negatives.drop_duplicates(["user_id", "item_id"])
+    return pd.concat([frame, negatives], ignore_index=True)
 
 
 def surprise_dataset(frame: pd.DataFrame, config: SVDConfig) -> Dataset:
@@ -97,10 +176,11 @@ class SVDEngine(Engine):
     config: SVDConfig
 
     def fit(self, data: TrainingData) -> Self:
-        """Train surprise's SVD on the ratings (and implicit plays if configured)."""
+        """Train surprise's SVD on the ratings and/or the plays (see ``SVDConfig.feedback``)."""
+        self.feedback = self.config.feedback_for(data)
         frame = rating_frame(data, self.config)
         if not len(frame):
-            raise ValueError("svd needs at least one rating")
+            raise ValueError(f"svd ({self.feedback} feedback) needs at least one rating or play")
         trainset = build_trainset(frame, self.config)
         self.algo = SVD(**self.config.surprise_params()).fit(trainset)
         self._users = pd.Index(frame["user_id"].unique())  # inner id order
@@ -108,9 +188,10 @@ class SVDEngine(Engine):
         self.global_mean = float(trainset.global_mean)
         self.bu, self.bi = np.asarray(self.algo.bu), np.asarray(self.algo.bi)
         self.pu, self.qi = np.asarray(self.algo.pu), np.asarray(self.algo.qi)
-        users = self._users.get_indexer(frame["user_id"])
-        items = self._items.get_indexer(frame["item_id"])
-        ones = np.ones(len(frame), dtype=np.int8)
+        positives = frame.loc[frame["positive"].to_numpy()]  # sampled negatives stay candidates
+        users = self._users.get_indexer(positives["user_id"])
+        items = self._items.get_indexer(positives["item_id"])
+        ones = np.ones(len(positives), dtype=np.int8)
         shape = (len(self._users), len(self._items))
         self._rated = sparse.csr_matrix((ones, (users, items)), shape=shape)
         self.fitted = True
@@ -120,7 +201,8 @@ class SVDEngine(Engine):
         """Predicted ratings, clipped to the rating scale; NaN for unknown items.
 
         An unknown user gets the bias-only estimate (global mean + item bias) like surprise,
-        or NaN when the model is not biased.
+        or NaN when the model is not biased. A model trained with implicit targets returns
+        unclipped scores, so the best items do not tie at the top of the scale.
         """
         self._check_fitted()
         items = self._items.get_indexer(np.asarray(item_ids))
@@ -135,6 +217,8 @@ class SVDEngine(Engine):
             estimate[known] = values
         elif user >= 0:
             estimate[known] = self.qi[items] @ self.pu[user]
+        if getattr(self, "feedback", "ratings") != "ratings":  # older artifacts: ratings only
+            return estimate
         return np.clip(estimate, *self.config.rating_scale)
 
     def known_items(self) -> np.ndarray:

@@ -38,6 +38,7 @@ class NCFConfig(EngineConfig):
     patience: int = 3
     val_users: int = 1000
     val_fraction: float = 0.1
+    max_seconds: float | None = None
     accelerator: str = "auto"
     rating_scale: tuple[float, float] = (0.0, 5.0)
 

@@ -7,6 +7,7 @@ import contextlib
 import io
 import logging
 import tempfile
+import time
 import warnings
 from collections.abc import Iterator
 from typing import Any, Self
@@ -25,6 +26,32 @@ from engines.ncf.data import IndexedData, NCFDataModule, index_data
 from engines.ncf.module import NeuMF, fuse
 
 ARTIFACT_FORMAT = 1
+log = logging.getLogger("hz45.engines.ncf")
+
+
+class _Progress(pl.Callback):
+    """Logs one INFO line per epoch and stops when another epoch as long as the last one
+    would end after the deadline."""
+
+    def __init__(self, label: str, epochs: int, monitor: str, deadline: float | None) -> None:
+        self.label, self.epochs, self.monitor, self.deadline = label, epochs, monitor, deadline
+        self.started = time.perf_counter()
+
+    def on_train_epoch_start(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
+        self.started = time.perf_counter()
+
+    def on_train_epoch_end(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
+        # Validation of the epoch has run by now (it ends the epoch's last batch).
+        now = time.perf_counter()
+        seconds = now - self.started
+        value = trainer.callback_metrics.get(self.monitor)
+        shown = f"{self.monitor} {float(value):.4f}" if value is not None else "no validation"
+        log.info("%sepoch %d/%d: train loss %.4f, %s, %.1fs", self.label,
+                 trainer.current_epoch + 1, self.epochs, module.epoch_train_loss(), shown, seconds)  # fmt: skip
+        if self.deadline is not None and now + seconds > self.deadline:
+            if trainer.current_epoch + 1 < self.epochs:
+                log.info("%sstopping: the next epoch would overrun max_seconds", self.label)
+            trainer.should_stop = True
 
 
 class _KeepBest(pl.Callback):
@@ -75,6 +102,7 @@ class NCFEngine(Engine):
     def fit(self, data: TrainingData) -> Self:
         """Train with early stopping on the validation split; keeps the best epoch's weights."""
         cfg = self.config
+        self._deadline = time.perf_counter() + cfg.max_seconds if cfg.max_seconds else None
         pl.seed_everything(cfg.seed, verbose=False)
         indexed = index_data(data, cfg.objective)
         datamodule = NCFDataModule(indexed, cfg.objective, cfg.batch_size, cfg.num_negatives,
@@ -92,8 +120,12 @@ class NCFEngine(Engine):
 
         self.metrics = {}
         if cfg.pretrain_epochs:
-            gmf = self._train(new_module("gmf"), datamodule, cfg.pretrain_epochs, "gmf_")
-            mlp = self._train(new_module("mlp"), datamodule, cfg.pretrain_epochs, "mlp_")
+            # max_seconds is shared out by epochs: what a phase leaves goes to the next ones.
+            left = 2 * cfg.pretrain_epochs + cfg.epochs
+            gmf = self._train(new_module("gmf"), datamodule, cfg.pretrain_epochs, "gmf_",
+                              share=cfg.pretrain_epochs / left)  # fmt: skip
+            mlp = self._train(new_module("mlp"), datamodule, cfg.pretrain_epochs, "mlp_",
+                              share=cfg.pretrain_epochs / (left - cfg.pretrain_epochs))  # fmt: skip
             module = self._train(fuse(gmf, mlp), datamodule, cfg.epochs)
         else:
             module = self._train(new_module("neumf"), datamodule, cfg.epochs)
@@ -101,21 +133,28 @@ class NCFEngine(Engine):
         return self
 
     def _train(
-        self, module: NeuMF, datamodule: NCFDataModule, epochs: int, prefix: str = ""
+        self, module: NeuMF, datamodule: NCFDataModule, epochs: int, prefix: str = "",
+        share: float = 1.0,
     ) -> NeuMF:
-        """Fit ``module`` for up to ``epochs``; returns it with its best epoch's weights, on CPU."""
+        """Fit ``module`` for up to ``epochs`` (and ``share`` of the time left before the
+        deadline); returns it with its best epoch's weights, on CPU."""
         if epochs <= 0:
             return module
         cfg = self.config
         monitor, mode = ("val_ndcg", "max") if cfg.objective == "implicit" else ("val_rmse", "min")
         keep_best = _KeepBest(monitor, mode)
+        deadline = self._deadline
+        if deadline is not None:
+            now = time.perf_counter()
+            deadline = now + share * max(deadline - now, 0.0)
+        progress = _Progress(prefix.replace("_", " tower: "), epochs, monitor, deadline)
         callbacks = [keep_best, EarlyStopping(monitor, mode=mode, patience=cfg.patience)]
         with _quiet(), tempfile.TemporaryDirectory() as root:
             trainer = pl.Trainer(
                 max_epochs=epochs, accelerator=cfg.accelerator, devices=1, logger=False,
                 enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
                 num_sanity_val_steps=0, default_root_dir=root,
-                callbacks=callbacks if datamodule.has_validation else [],
+                callbacks=[*callbacks, progress] if datamodule.has_validation else [progress],
                 limit_val_batches=1.0 if datamodule.has_validation else 0,
             )  # fmt: skip
             if datamodule.has_validation:  # the starting weights compete too (fused towers)

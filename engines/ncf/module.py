@@ -66,6 +66,7 @@ class NeuMF(pl.LightningModule):
         self.output = nn.Linear(fused, 1)
         self._init_weights()
         self._val_outputs: list[torch.Tensor] = []
+        self._loss_sum, self._loss_rows = torch.zeros(()), 0  # this epoch's training loss
 
     def _init_weights(self) -> None:
         for embedding in (self.user_gmf, self.item_gmf, self.user_mlp, self.item_mlp):
@@ -105,8 +106,17 @@ class NeuMF(pl.LightningModule):
             loss = F.binary_cross_entropy_with_logits(predicted, targets)
         else:
             loss = F.mse_loss(predicted, targets)
-        self.log("train_loss", loss, on_step=False, on_epoch=True, batch_size=len(users))
+        # Summed here rather than with self.log: no per-step logging work, one sync per epoch.
+        self._loss_sum = self._loss_sum.to(loss.device) + loss.detach() * len(users)
+        self._loss_rows += len(users)
         return loss
+
+    def on_train_epoch_start(self) -> None:
+        self._loss_sum, self._loss_rows = torch.zeros((), device=self.device), 0
+
+    def epoch_train_loss(self) -> float:
+        """Mean training loss of the epoch so far (NaN before the first step)."""
+        return float(self._loss_sum) / self._loss_rows if self._loss_rows else float("nan")
 
     def validation_step(self, batch: tuple[torch.Tensor, ...], batch_idx: int) -> None:
         if self.config.objective == "implicit":
@@ -135,7 +145,8 @@ class NeuMF(pl.LightningModule):
         if name == "sgd":
             optimizer = torch.optim.SGD(self.parameters(), lr=lr)
         else:
-            optimizer = torch.optim.Adam(self.parameters(), lr=lr)
+            # The fused kernel updates all (dense) embedding rows per step several times faster.
+            optimizer = torch.optim.Adam(self.parameters(), lr=lr, fused=True)
         schedule = torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=self.config.lr_decay)
         return {"optimizer": optimizer, "lr_scheduler": schedule}
 

@@ -5,4 +5,7 @@ BUILTIN_PLUGINS = (
     "plugins.builtin.svd",
     "plugins.builtin.ncf",
     "plugins.builtin.demographic_popular",
+    "plugins.builtin.als",
+    "plugins.builtin.item_knn",
+    "plugins.builtin.ease",
 )

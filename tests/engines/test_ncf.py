@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import pickle
+import re
 
 import numpy as np
 import pandas as pd
@@ -242,3 +244,20 @@ def test_config_validates_the_objective():
     with pytest.raises(ValueError):
         NCFConfig(objective="pairwise")
     assert NCFConfig.from_dict({"layers": [8, 4]}).layers == (8, 4)
+
+
+def test_each_epoch_logs_its_progress(implicit_data, caplog):
+    with caplog.at_level(logging.INFO, logger="hz45.engines.ncf"):
+        NCFEngine(FAST | {"epochs": 2, "patience": 5}).fit(implicit_data)
+    lines = [r.getMessage() for r in caplog.records if r.name == "hz45.engines.ncf"]
+    assert len(lines) == 2
+    for n, line in enumerate(lines, start=1):
+        assert re.fullmatch(rf"epoch {n}/2: train loss \d\.\d{{4}}, val_ndcg \d\.\d{{4}}, [\d.]+s", line)
+
+
+def test_max_seconds_stops_before_an_epoch_would_overrun(implicit_data, caplog):
+    with caplog.at_level(logging.INFO, logger="hz45.engines.ncf"):
+        engine = NCFEngine(FAST | {"epochs": 30, "patience": 30, "max_seconds": 1e-6})
+        engine.fit(implicit_data)
+    assert engine.metrics["epochs"] == 1
+    assert any("overrun max_seconds" in r.getMessage() for r in caplog.records)

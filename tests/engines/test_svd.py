@@ -8,7 +8,9 @@ import pytest
 from surprise import SVD, Dataset, Reader
 
 from engines.base import TrainingData, UserContext
-from engines.svd import SVDEngine, tune
+from engines.datasets import LoadedDataset
+from engines.evaluation import evaluate
+from engines.svd import SVDConfig, SVDEngine, implicit_target, rating_frame, tune
 from tests.engines.engine_contract import EngineContract
 
 
@@ -118,17 +120,119 @@ def test_recommends_the_liked_group(engine):
     assert all((item - 1000) % 3 == 0 for item in top.item_ids)
 
 
-def test_plays_become_implicit_ratings(data):
-    plays = pd.DataFrame({"user_id": [100, 100], "item_id": [5000, 5000], "timestamp": [1, 2]})
+def taste_plays(
+    n_users: int = 80, n_items: int = 160, groups: int = 8, per_user: int = 14, seed: int = 0
+) -> TrainingData:
+    """Play-only data: users play items of their own group (item % groups == user % groups),
+    each a few times; every group is equally popular, so popularity cannot tell them apart."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for user in range(n_users):
+        own = np.arange(user % groups, n_items, groups)
+        for t, item in enumerate(rng.choice(own, size=per_user, replace=False)):
+            rows += [(user + 1, item + 1, 10 * t + r) for r in range(rng.integers(1, 4))]
+    plays = pd.DataFrame(rows, columns=["user_id", "item_id", "timestamp"])
+    return TrainingData(plays=plays, items=pd.DataFrame({"item_id": np.arange(1, n_items + 1)}))
+
+
+class Popularity:
+    def fit(self, data: TrainingData) -> Popularity:
+        self.counts = data.plays["item_id"].value_counts()
+        return self
+
+    def score(self, context: UserContext, item_ids: np.ndarray) -> np.ndarray:
+        return self.counts.reindex(item_ids).fillna(0).to_numpy(dtype=np.float64)
+
+
+class TestSVDOnPlaysContract(EngineContract):
+    similar_items_supported = True
+
+    def make_engine(self) -> SVDEngine:
+        return SVDEngine({"n_factors": 4, "n_epochs": 10, "seed": 1})
+
+    def make_data(self) -> TrainingData:
+        return taste_plays(n_users=12, n_items=24, groups=3, per_user=5)
+
+    def make_context(self, data: TrainingData) -> UserContext:
+        return UserContext(user_id=1)
+
+
+def test_play_only_data_ranks_held_out_items_above_popularity_and_random():
+    dataset = LoadedDataset("taste", taste_plays())
+    config = {"n_factors": 8, "n_epochs": 40, "lr_all": 0.02}
+    svd = evaluate(lambda: SVDEngine(config), dataset, "hr")
+    popular = evaluate(Popularity, dataset, "hr")
+    assert svd["hr"] > 0.6 and svd["ndcg"] > 0.3  # random ranking: HR@10 = 0.1
+    assert svd["hr"] > popular["hr"] + 0.4
+
+
+def test_feedback_auto_follows_the_snapshot(data):
+    plays = taste_plays(n_users=6, n_items=12, groups=3, per_user=3).plays
+    config = SVDConfig()
+    assert config.feedback_for(data) == "ratings"
+    assert config.feedback_for(TrainingData(plays=plays)) == "implicit"
+    assert config.feedback_for(TrainingData(ratings=data.ratings, plays=plays)) == "both"
+    assert SVDConfig(feedback="ratings").feedback_for(TrainingData(plays=plays)) == "ratings"
+    with pytest.raises(ValueError, match="needs at least one rating or play"):
+        SVDEngine({"feedback": "ratings"}).fit(TrainingData(plays=plays))
+    with pytest.raises(ValueError):
+        SVDConfig(feedback="plays")
+
+
+def test_ratings_only_training_is_the_explicit_model(data, engine):
+    same = SVDEngine(
+        {"n_factors": 8, "n_epochs": 30, "lr_all": 0.01, "seed": 3, "feedback": "ratings",
+         "negatives": 7}
+    ).fit(data)  # fmt: skip
+    assert engine.feedback == same.feedback == "ratings"
+    for name in ("pu", "qi", "bu", "bi"):
+        np.testing.assert_array_equal(getattr(engine, name), getattr(same, name))
+
+
+def test_implicit_targets_grow_with_confidence_and_negatives_sit_at_the_low_end():
+    targets = implicit_target(np.array([np.log(2), np.log(11), np.log(101)]), (0.0, 5.0))
+    np.testing.assert_allclose(targets, [2.5, 5 * 10 / 11, 5 * 100 / 101])
+    data = taste_plays(n_users=10, n_items=40, per_user=4)
+    frame = rating_frame(data, SVDConfig(negatives=3, rating_scale=(1, 5)))
+    positives, negatives = frame[frame["positive"]], frame[~frame["positive"]]
+    pairs = data.plays[["user_id", "item_id"]].drop_duplicates()
+    assert len(positives) == len(pairs) and (positives["rating"] > 1).all()
+    assert (negatives["rating"] == 1).all() and 0 < len(negatives) <= 3 * len(pairs)
+    keys = pd.MultiIndex.from_frame(pairs)
+    assert not pd.MultiIndex.from_frame(negatives[["user_id", "item_id"]]).isin(keys).any()
+    again = rating_frame(data, SVDConfig(negatives=3, rating_scale=(1, 5)))
+    pd.testing.assert_frame_equal(frame, again)  # seeded
+
+
+def test_plays_and_ratings_together(data):
+    plays = pd.DataFrame({"user_id": [100, 100, 101], "item_id": [5000, 5000, 1000],
+                          "timestamp": [1, 2, 3]})  # fmt: skip
     extended = TrainingData(ratings=data.ratings, plays=plays)
-    plain = SVDEngine({"n_epochs": 2}).fit(extended)
-    assert 5000 not in plain.known_items()
-    implicit = SVDEngine(
-        {"n_epochs": 2, "use_plays_as_implicit": True, "implicit_rating": 4.5}
-    ).fit(extended)
-    assert 5000 in implicit.known_items()
-    assert 5000 not in implicit.candidates(UserContext(user_id=100))
-    assert implicit.algo.trainset.n_ratings == len(data.ratings) + 1
+    explicit = SVDEngine({"n_epochs": 2, "feedback": "ratings"}).fit(extended)
+    assert 5000 not in explicit.known_items()
+    both = SVDEngine({"n_epochs": 2}).fit(extended)
+    assert both.feedback == "both" and 5000 in both.known_items()
+    assert 5000 not in both.candidates(UserContext(user_id=100))
+    frame = rating_frame(extended, both.config)
+    rated = frame[frame["positive"]].merge(data.ratings, on=["user_id", "item_id"])
+    np.testing.assert_array_equal(rated["rating_x"], rated["rating_y"])  # ratings stay as they are
+    assert len(frame[frame["positive"]]) == len(data.ratings) + 1 + (
+        not ((data.ratings["user_id"] == 101) & (data.ratings["item_id"] == 1000)).any()
+    )
+    alias = SVDEngine({"n_epochs": 2, "use_plays_as_implicit": True})
+    assert alias.config.feedback == "both"
+
+
+def test_implicit_model_keeps_negatives_as_candidates_and_scores_unclipped():
+    data = taste_plays(n_users=20, n_items=40, per_user=5)
+    engine = SVDEngine({"n_factors": 4, "n_epochs": 60, "lr_all": 0.05, "reg_all": 0.0,
+                        "rating_scale": (0, 1)}).fit(data)  # fmt: skip
+    played = set(data.plays.loc[data.plays["user_id"] == 1, "item_id"])
+    candidates = set(engine.candidates(UserContext(user_id=1)).tolist())
+    assert candidates == set(engine.known_items().tolist()) - played
+    scores = engine.score(UserContext(user_id=1), engine.known_items())
+    assert scores.max() > 1 or scores.min() < 0  # unclipped: no ties at the scale's ends
+    assert len(engine.candidates(UserContext(user_id=424242))) == 0
 
 
 def test_artifact_round_trip_keeps_scores_without_the_trainset(engine):
