@@ -29,9 +29,12 @@ ROW_KEYS = {
 
 @pytest.fixture(scope="module")
 def demo_env(tmp_path_factory, sqlite_template):
-    url, engine = small_demo_database(tmp_path_factory.mktemp("eval"), sqlite_template)
+    directory = tmp_path_factory.mktemp("eval")
+    url, engine = small_demo_database(directory, sqlite_template)
     engine.dispose()
-    return {"DATABASE_URL": url}
+    config = directory / "hz45.toml"  # rmse measures predicted ratings: svd learns from ratings alone here
+    config.write_text('[recommenders.engines.svd]\nfeedback = "ratings"\n')
+    return {"DATABASE_URL": url, "HZ45_CONFIG": str(config)}
 
 
 def invoke(args, env):

@@ -13,7 +13,7 @@ from plugins import hookspecs
 from plugins.manager import describe, get_plugin_manager
 from tests.support.plugins import RANDOM_PLUGIN, install_plugin
 
-BUILTINS = {"content_gmm", "svd", "ncf", "demographic_popular"}
+BUILTINS = {"als", "content_gmm", "demographic_popular", "ease", "item_knn", "ncf", "svd"}
 
 
 @pytest.fixture
