@@ -38,7 +38,7 @@ class TestSVDContract(EngineContract):
     similar_items_supported = True
 
     def make_engine(self) -> SVDEngine:
-        return SVDEngine({"n_factors": 4, "n_epochs": 10, "rating_scale": (1, 5), "seed": 1})
+        return SVDEngine({"n_factors": 4, "n_epochs": 10, "rating_scale": (1, 5), "seed": 1, "feedback": "ratings"})
 
     def make_data(self) -> TrainingData:
         return block_ratings(n_users=12, n_items=9)
@@ -54,7 +54,7 @@ def data() -> TrainingData:
 
 @pytest.fixture(scope="module")
 def engine(data) -> SVDEngine:
-    return SVDEngine({"n_factors": 8, "n_epochs": 30, "lr_all": 0.01, "seed": 3}).fit(data)
+    return SVDEngine({"n_factors": 8, "n_epochs": 30, "lr_all": 0.01, "seed": 3, "feedback": "ratings"}).fit(data)
 
 
 @pytest.mark.parametrize("user_id", [100, 107, 129, 9999])
@@ -79,7 +79,8 @@ def test_model_equals_surprise_trained_on_the_same_dataframe(data, engine):
 
 def test_scores_are_clipped_like_surprise(data):
     engine = SVDEngine(
-        {"n_factors": 4, "n_epochs": 40, "lr_all": 0.05, "reg_all": 0.0, "rating_scale": (2, 4)}
+        {"n_factors": 4, "n_epochs": 40, "lr_all": 0.05, "reg_all": 0.0, "rating_scale": (2, 4),
+         "feedback": "ratings"}
     ).fit(data)
     items = engine.known_items()
     scores = engine.score(UserContext(user_id=100), items)
@@ -166,10 +167,26 @@ def test_play_only_data_ranks_held_out_items_above_popularity_and_random():
     assert svd["hr"] > popular["hr"] + 0.4
 
 
+def test_rating_only_data_ranks_by_what_was_rated_not_by_predicted_rating():
+    """Users rate items of their own group, the stars at random: which items were rated is
+    the signal. The default ranks from it; predicted ratings (``feedback="ratings"``) do not."""
+    played = taste_plays()
+    rng = np.random.default_rng(4)
+    ratings = played.plays.drop_duplicates(["user_id", "item_id"]).assign(
+        rating=lambda f: rng.integers(1, 6, size=len(f)).astype(float)
+    )
+    dataset = LoadedDataset("taste-ratings", TrainingData(ratings=ratings, items=played.items))
+    config = {"n_factors": 8, "n_epochs": 40, "lr_all": 0.02}
+    default = evaluate(lambda: SVDEngine(config), dataset, "hr")
+    predicted = evaluate(lambda: SVDEngine(config | {"feedback": "ratings"}), dataset, "hr")
+    assert default["hr"] > 0.6
+    assert default["hr"] > predicted["hr"] + 0.3
+
+
 def test_feedback_auto_follows_the_snapshot(data):
     plays = taste_plays(n_users=6, n_items=12, groups=3, per_user=3).plays
     config = SVDConfig()
-    assert config.feedback_for(data) == "ratings"
+    assert config.feedback_for(data) == "implicit"  # ratings only: rated pairs against negatives
     assert config.feedback_for(TrainingData(plays=plays)) == "implicit"
     assert config.feedback_for(TrainingData(ratings=data.ratings, plays=plays)) == "both"
     assert SVDConfig(feedback="ratings").feedback_for(TrainingData(plays=plays)) == "ratings"
