@@ -113,7 +113,8 @@ def run_dataset(kind: str, seeds: list[int], engines: list[str] | None) -> list[
     default = [(e.engine, e.weight) for e in settings.default_mix]
     candidates = [(name, lambda name=name: EngineScorer(cache, name)) for name in names]
     candidates += [("mix:default", lambda: MixScorer(cache, default)),
-                   ("mix:learned", lambda: LearnedMixScorer(cache, settings.learned_mix_members()))]
+                   ("mix:learned", lambda: LearnedMixScorer(cache, settings.learned_mix_members(),
+                                                                    prior=settings.learned_mix_prior()))]
     dataset = load(kind)
 
     def on_seed(seed: int) -> None:

@@ -60,10 +60,10 @@ class RecommenderSettings(BaseModel):
     default_mix: list[EngineWeight] = Field(
         default_factory=lambda: [
             # cheap engines that learn from plays and ratings and score from the current history,
-            # plus sound and demographics; standardised fusion (plugins/mixer.py)
+            # plus sound and demographics; standardised fusion (plugins/mixer.py). The weights
+            # won on validation splits of three datasets (bench/mix_weights.py), not on a test split.
             EngineWeight(engine="ease", weight=1.0),
-            EngineWeight(engine="als", weight=1.0),
-            EngineWeight(engine="item_knn", weight=1.0),
+            EngineWeight(engine="als", weight=2.0),
             EngineWeight(engine="content_gmm", weight=0.5),
             EngineWeight(engine="demographic_popular", weight=0.3),
         ]
@@ -84,6 +84,10 @@ class RecommenderSettings(BaseModel):
     def learned_mix_members(self) -> list[str]:
         """The engines the learned mix blends."""
         return list(self.learned_mix_engines) or [e.engine for e in self.default_mix]
+
+    def learned_mix_prior(self) -> dict[str, float]:
+        """Where the learned mix's weights start: the default mix's weight of each engine."""
+        return {e.engine: e.weight for e in self.default_mix}
 
 
 class ScheduleSettings(BaseModel):

@@ -3,14 +3,13 @@
 Engines are pure: pandas/numpy in, ``(item_ids, scores)`` arrays out. They know nothing of the
 database, GraphQL or pluggy. A subclass writes ``fit`` and ``score`` (and ``similar_items``
 where it makes sense); the base class owns top-N selection, exclusion of known items,
-unknown ids and serialisation.
+unknown ids and the rules of serialisation: every engine writes its own data-only artifact
+format (see :mod:`engines.artifacts`), since loading a pickle would run whatever code it names.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import io
-import pickle
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Self
@@ -179,18 +178,17 @@ class Engine(ABC):
             raise NotFittedError(f"{self.name} is not fitted")
 
     def dumps(self) -> bytes:
-        """Serialise the fitted engine to bytes (an artifact any machine can load)."""
-        buffer = io.BytesIO()
-        pickle.dump(self, buffer, protocol=pickle.HIGHEST_PROTOCOL)
-        return buffer.getvalue()
+        """Serialise the fitted engine to a data-only artifact (bytes any machine can load).
+
+        There is no default: each engine defines its format, e.g. with
+        :func:`engines.artifacts.pack` (never a pickle, whose loading runs code).
+        """
+        raise NotImplementedError(f"engine {self.name!r} defines no artifact format (dumps/loads)")
 
     @classmethod
     def loads(cls, blob: bytes) -> Self:
-        """Inverse of :meth:`dumps`."""
-        engine = pickle.loads(blob)
-        if not isinstance(engine, cls):
-            raise TypeError(f"artifact holds {type(engine).__name__}, not {cls.__name__}")
-        return engine
+        """Inverse of :meth:`dumps`; ``TypeError`` for anything but this engine's artifact."""
+        raise NotImplementedError(f"engine {cls.name!r} defines no artifact format (dumps/loads)")
 
 
 def positions(sorted_ids: np.ndarray, ids: np.ndarray) -> np.ndarray:

@@ -4,6 +4,9 @@ As in the original product, a user's two most played recent tracks are the seeds
 seed's cluster the ``neighbours`` tracks with the highest cosine similarity of standardised
 audio features are the candidates, and :meth:`ContentGMM.sample` draws a seeded few of them.
 Tracks without audio features stay in the catalog but are unknown to this engine.
+
+Serving needs no fitted estimator: the artifact holds the unit feature vectors, the PCA
+coordinates and the cluster labels as data (:mod:`engines.artifacts`).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from sklearn.mixture import GaussianMixture
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
+from engines.artifacts import pack_engine, unpack_engine
 from engines.base import (
     Engine,
     EngineConfig,
@@ -110,14 +114,17 @@ class ContentGMM(Engine):
             self._choose_mixture(reduced, candidates)
 
         norms = np.linalg.norm(standard, axis=1, keepdims=True)
-        self._unit = standard / np.where(norms > 0, norms, 1.0)
-        self._ids = frame["item_id"].to_numpy(np.int64)
-        self._pca = reduced[:, :2]
-        order = np.argsort(self._labels, kind="stable")
-        bounds = np.searchsorted(self._labels[order], np.arange(self._labels.max() + 2))
+        unit = standard / np.where(norms > 0, norms, 1.0)
+        self._set_model(frame["item_id"].to_numpy(np.int64), unit, reduced[:, :2], self._labels)
+        return self
+
+    def _set_model(self, ids: np.ndarray, unit: np.ndarray, pca: np.ndarray, labels: np.ndarray) -> None:
+        """The fitted state: per item (sorted ids) its unit vector, PCA point and cluster."""
+        self._ids, self._unit, self._pca, self._labels = ids, unit, pca, labels
+        order = np.argsort(labels, kind="stable")
+        bounds = np.searchsorted(labels[order], np.arange(labels.max(initial=-1) + 2))
         self._members = [order[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
         self.fitted = True
-        return self
 
     def _choose_mixture(self, reduced: np.ndarray, candidates: list[int]) -> None:
         cfg = self.config
@@ -241,6 +248,26 @@ class ContentGMM(Engine):
             return ScoredItems.empty()
         picks = np.sort(rng.choice(len(pool), size=size, replace=False))
         return ScoredItems(pool.item_ids[picks], pool.scores[picks], pool.because[picks])
+
+    # -- artifact --------------------------------------------------------------------
+    def dumps(self) -> bytes:
+        """Config, metrics and per item its id, unit feature vector, PCA point and cluster."""
+        self._check_fitted()
+        arrays = {"ids": self._ids, "unit": self._unit, "pca": self._pca, "labels": self._labels}
+        return pack_engine(self, arrays)
+
+    @classmethod
+    def loads(cls, blob: bytes) -> Self:
+        """Inverse of :meth:`dumps`; ``TypeError`` for anything but a content_gmm artifact."""
+        engine, _, arrays = unpack_engine(cls, blob)
+        try:
+            parts = [arrays[name] for name in ("ids", "unit", "pca", "labels")]
+        except KeyError as missing:
+            raise TypeError(f"incomplete {cls.name} artifact: no {missing}") from None
+        if len({len(part) for part in parts}) != 1:
+            raise TypeError(f"inconsistent {cls.name} artifact: arrays of different lengths")
+        engine._set_model(*parts)
+        return engine
 
 
 def _silhouette(points: np.ndarray, labels: np.ndarray) -> float:

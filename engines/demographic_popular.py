@@ -6,6 +6,9 @@ Groups are (age group, gender), then age group alone, then everyone. A level is 
 its users played at least ``min_group_plays`` times in the window. Only ``FEMALE`` and
 ``MALE`` form gender groups: other genders are few, and a chart of a handful of listeners
 would show what those particular people play, so they start at their age group.
+
+The artifact (:mod:`engines.artifacts`) holds the counts as data: overall densely, per age
+group and per (age group, gender) as sparse rows, and each known user's demographics.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Self
 import numpy as np
 import pandas as pd
 
+from engines.artifacts import pack_csr, pack_engine, unpack_csr, unpack_engine
 from engines.base import Engine, EngineConfig, TrainingData, UserContext, positions
 
 GENDER_LABELS = {"FEMALE": "women", "MALE": "men"}
@@ -67,7 +71,7 @@ class DemographicPopular(Engine):
             popularity = data.items.dropna(subset=["popularity"])
             self._overall = np.zeros(len(self._ids))
             self._overall[positions(self._ids, popularity["item_id"])] = popularity["popularity"]
-        self._tiebreak = self._overall / (self._overall.max(initial=0) + 1)
+        self._set_tiebreak()
         self._by_age = {
             int(age): self._counts(group["row"]) for age, group in plays.groupby("age_group")
         }
@@ -85,6 +89,9 @@ class DemographicPopular(Engine):
         self.metrics = {"window_plays": float(len(plays)), "groups": float(len(self._by_group))}
         self.fitted = True
         return self
+
+    def _set_tiebreak(self) -> None:
+        self._tiebreak = self._overall / (self._overall.max(initial=0) + 1)
 
     def _counts(self, rows: pd.Series) -> np.ndarray:
         return np.bincount(rows.to_numpy(np.int64), minlength=len(self._ids)).astype(float)
@@ -127,3 +134,48 @@ class DemographicPopular(Engine):
     ) -> tuple[np.ndarray | None, str | None]:
         """The level's reason, e.g. ``"popular with women in their 20s"``."""
         return None, self._level(context)[1]
+
+    # -- artifact --------------------------------------------------------------------
+    def dumps(self) -> bytes:
+        """Config, metrics, item ids, the counts per level and the users' demographics, as data."""
+        self._check_fitted()
+        ages, groups = sorted(self._by_age), sorted(self._by_group)
+        users = list(self._users.items())
+        arrays = {
+            "ids": self._ids, "overall": self._overall,
+            "ages": np.array(ages, dtype=np.int64), **pack_csr("by_age", self._stack(ages, self._by_age)),
+            "group_ages": np.array([age for age, _ in groups], dtype=np.int64),
+            "group_genders": np.array([gender for _, gender in groups], dtype=np.str_),
+            **pack_csr("by_group", self._stack(groups, self._by_group)),
+            "user_ids": np.array([user for user, _ in users], dtype=np.int64),
+            # NaN: age unknown; "": gender unknown (or not one that forms a group)
+            "user_ages": np.array([np.nan if age is None else age for _, (age, _) in users], dtype=np.float64),
+            "user_genders": np.array([gender or "" for _, (_, gender) in users], dtype=np.str_),
+        }  # fmt: skip
+        return pack_engine(self, arrays)
+
+    @classmethod
+    def loads(cls, blob: bytes) -> Self:
+        """Inverse of :meth:`dumps`; ``TypeError`` for anything but a demographic_popular artifact."""
+        engine, _, arrays = unpack_engine(cls, blob)
+        try:
+            engine._ids, engine._overall = arrays["ids"], arrays["overall"]
+            by_age, by_group = unpack_csr(arrays, "by_age").toarray(), unpack_csr(arrays, "by_group").toarray()
+            group_keys = zip(arrays["group_ages"].tolist(), arrays["group_genders"].tolist(), strict=True)
+            user_rows = zip(arrays["user_ids"].tolist(), arrays["user_ages"].tolist(),
+                            arrays["user_genders"].tolist(), strict=True)  # fmt: skip
+            engine._by_age = dict(zip(arrays["ages"].tolist(), by_age, strict=True))
+            engine._by_group = dict(zip(group_keys, by_group, strict=True))
+            engine._users = {user: (None if np.isnan(age) else int(age), gender or None)
+                             for user, age, gender in user_rows}  # fmt: skip
+        except (KeyError, ValueError) as error:
+            raise TypeError(f"incomplete or inconsistent {cls.name} artifact ({error})") from None
+        if not engine._ids.shape == engine._overall.shape == by_age.shape[1:] == by_group.shape[1:]:
+            raise TypeError(f"inconsistent {cls.name} artifact: counts do not match its items")
+        engine._set_tiebreak()
+        engine.fitted = True
+        return engine
+
+    def _stack(self, keys: list, counts: dict) -> np.ndarray:
+        """The count rows of ``keys``, one row each (no rows: an empty matrix of the item width)."""
+        return np.array([counts[key] for key in keys]).reshape(len(keys), len(self._ids))

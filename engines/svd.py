@@ -2,7 +2,8 @@
 
 Surprise trains the model; scoring is done here in one vectorised step from the learned
 ``pu``, ``qi``, ``bu``, ``bi`` and the global mean, with the same formula and clipping as
-``SVD.predict`` (which would cost one Python call per user-item pair).
+``SVD.predict`` (which would cost one Python call per user-item pair). The artifact holds
+those arrays only (no surprise objects, no trainset), as data (:mod:`engines.artifacts`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from scipy import sparse
 from surprise import SVD, Dataset, Reader, Trainset
 from surprise.model_selection import GridSearchCV, KFold
 
+from engines.artifacts import pack_csr, pack_engine, unpack_csr, unpack_engine
 from engines.base import Engine, EngineConfig, ScoredItems, TrainingData, UserContext, top_k_indices
 from engines.feedback import interaction_confidence
 
@@ -217,7 +219,7 @@ class SVDEngine(Engine):
             estimate[known] = values
         elif user >= 0:
             estimate[known] = self.qi[items] @ self.pu[user]
-        if getattr(self, "feedback", "ratings") != "ratings":  # older artifacts: ratings only
+        if self.feedback != "ratings":
             return estimate
         return np.clip(estimate, *self.config.rating_scale)
 
@@ -255,11 +257,32 @@ class SVDEngine(Engine):
             return -1
         return int(self._users.get_indexer([context.user_id])[0])
 
-    def __getstate__(self) -> dict[str, Any]:
-        # The surprise model holds the whole trainset; an artifact needs only the factors.
-        state = self.__dict__.copy()
-        state["algo"] = None
-        return state
+    def dumps(self) -> bytes:
+        """Config, metrics, the feedback mode, ids, biases, factors and the rated pairs, as data."""
+        self._check_fitted()
+        arrays = {
+            "users": self._users.to_numpy(dtype=np.int64), "items": self.known_items(),
+            "global_mean": np.float64(self.global_mean), "bu": self.bu, "bi": self.bi,
+            "pu": self.pu, "qi": self.qi, **pack_csr("rated", self._rated),
+        }  # fmt: skip
+        return pack_engine(self, arrays, feedback=self.feedback)
+
+    @classmethod
+    def loads(cls, blob: bytes) -> Self:
+        """Inverse of :meth:`dumps` (without surprise's model: ``algo`` is None); ``TypeError``
+        for anything but an svd artifact."""
+        engine, meta, arrays = unpack_engine(cls, blob)
+        try:
+            engine.feedback = str(meta["feedback"])
+            engine._users, engine._items = pd.Index(arrays["users"]), pd.Index(arrays["items"])
+            engine.global_mean = float(arrays["global_mean"])
+            engine.bu, engine.bi, engine.pu, engine.qi = (arrays[n] for n in ("bu", "bi", "pu", "qi"))
+            engine._rated = unpack_csr(arrays, "rated")
+        except KeyError as missing:
+            raise TypeError(f"incomplete {cls.name} artifact: no {missing}") from None
+        engine.algo = None
+        engine.fitted = True
+        return engine
 
 
 def tune(

@@ -127,7 +127,8 @@ def _train_learned(data, settings, db_engine, manager, installed) -> dict[str, A
     try:
         blend = fit_learned_mix(manager, members, data,
                                 lambda name, train: manager.hook.hz45_train(name=name, data=train,
-                                                                            params=engines.get(name, {})))
+                                                                            params=engines.get(name, {})),
+                                prior=settings.recommenders.learned_mix_prior())
     except Exception as exc:  # the engines' versions stand; only the blend is missing
         log.exception("fitting the learned mix failed")
         return {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}

@@ -2,8 +2,8 @@
 
 The members are trained on the training data minus a held-out slice (each sampled user's
 latest interaction); for each held-out user the candidates are the held-out item, sampled
-items the user never touched and the members' own top picks, scored by every member; a
-LambdaRank blend (:class:`engines.blend.LearnedBlend`) learns to put the held-out item first.
+items the user never touched and the members' own top picks, scored by every member; the
+blend (:class:`engines.blend.LearnedBlend`) learns weights that put the held-out item first.
 The members that are served with the blend are the ones trained on everything.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,11 +45,13 @@ def fit_learned_mix(
     data: TrainingData,
     train: Trainer,
     settings: LearnedMixSettings | None = None,
+    prior: Mapping[str, float] | None = None,
 ) -> LearnedBlend:
     """Fit a blend of the engines ``names`` on a held-out slice of ``data``.
 
     ``train(name, data)`` returns a fitted model of ``name`` (the caller decides parameters
     and caching). Members that fail to train are left out; at least one must remain.
+    ``prior``: the fixed mix's weights, where the search starts (see :meth:`LearnedBlend.fit`).
     """
     settings = settings or LearnedMixSettings()
     held = holdout_slice(data, settings.users, settings.seed)
@@ -88,7 +90,7 @@ def fit_learned_mix(
         if (done + 1) % max(1, len(held.user_ids) // 5) == 0:
             log.info("learned mix: scored %d/%d held-out users (%.1fs)", done + 1, len(held.user_ids),
                      time.perf_counter() - started)  # fmt: skip
-    blend.fit(lists, BlendParams(seed=settings.seed))
+    blend.fit(lists, BlendParams(seed=settings.seed), prior=prior)
     blend.metrics |= {"blend_users": float(len(lists))}
     log.info("learned mix of %s fitted: %s", ", ".join(models), blend.metrics)
     return blend

@@ -107,14 +107,16 @@ class LearnedMixScorer:
     """The learned mix: the blend is fitted on a held-out slice of the training data, then
     applied to members trained on all of it (as the retrain job does)."""
 
-    def __init__(self, cache: FitCache, names: list[str], settings: LearnedMixSettings | None = None) -> None:
+    def __init__(self, cache: FitCache, names: list[str], settings: LearnedMixSettings | None = None,
+                 prior: dict[str, float] | None = None) -> None:
         self.cache, self.names, self.settings = cache, list(names), settings or LearnedMixSettings()
+        self.prior = prior
         self.blend: LearnedBlend | None = None
         self.members: dict[str, EngineScorer] = {}
 
     def fit(self, data: TrainingData) -> LearnedMixScorer:
         settings = replace(self.settings, seed=self.cache.seed) if self.cache.seed is not None else self.settings
-        self.blend = fit_learned_mix(self.cache.manager, self.names, data, self.cache.train, settings)
+        self.blend = fit_learned_mix(self.cache.manager, self.names, data, self.cache.train, settings, self.prior)
         self.members = {name: EngineScorer(self.cache, name).fit(data) for name in self.blend.engines}
         return self
 

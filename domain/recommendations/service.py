@@ -2,6 +2,8 @@
 
 Models are loaded from the active ``model_version`` rows. ``maybe_refresh`` checks for newly
 activated versions at most every ``refresh_seconds`` and swaps them in without a restart.
+An artifact its engine refuses to load (``TypeError``: e.g. a pickle stored by an older 4.5Hz)
+leaves that engine without a model until it is retrained; it is logged once, as a warning.
 """
 
 from __future__ import annotations
@@ -82,6 +84,7 @@ class RecommenderService:
         self.popular = ScoredItems.empty()
         self.refresh_seconds = refresh_seconds
         self._checked_at = 0.0
+        self._refused: dict[str, int] = {}  # engine -> id of its active version that was refused
         self._lock = threading.Lock()
 
     # -- loading -----------------------------------------------------------------------
@@ -93,12 +96,16 @@ class RecommenderService:
             with Session(self.db_engine) as session:
                 for name, active in active_versions(session).items():
                     loaded = self.learned if name == LEARNED else self.models.get(name)
-                    if (name not in self.info and name != LEARNED) or (loaded and loaded.active.id == active.id):
+                    if (name not in self.info and name != LEARNED) or (loaded and loaded.active.id == active.id) \
+                            or self._refused.get(name) == active.id:  # refused once: not again every refresh
                         continue
                     try:
                         blob = load_artifact(session, active.id)
                         model = LearnedBlend.loads(blob) if name == LEARNED else self.manager.hook.hz45_load_model(
                             name=name, blob=blob)
+                    except TypeError as refused:  # not this engine's data-only format: never run it
+                        self._refuse(name, active, refused)
+                        continue
                     except Exception:  # a bad artifact must not take the others down
                         log.exception("could not load %s version %s", name, active.version)
                         continue
@@ -117,6 +124,19 @@ class RecommenderService:
             if swapped:
                 log.info("loaded models: %s", ", ".join(swapped))
             return swapped
+
+    def _refuse(self, name: str, active: ActiveVersion, error: TypeError) -> None:
+        """Serve ``name`` without a model: its active version's artifact was refused."""
+        self._refused[name] = active.id
+        if name == LEARNED:
+            self.learned = None
+        else:
+            self.models.pop(name, None)
+        log.warning(
+            "%s: refused the artifact of active model version %s (%s); it may be a pickle stored by "
+            "an older 4.5Hz. %s has no model until it is retrained: hz45 train %s --force",
+            name, active.version, error, name, name,
+        )
 
     def maybe_refresh(self) -> None:
         """``refresh`` when the last check is older than ``refresh_seconds``."""

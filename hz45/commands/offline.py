@@ -85,7 +85,7 @@ def mix_factory(spec: str) -> Callable[[], Any]:
     if spec == "learned":
         names = config.learned_mix_members()
         _check_installed(names, "--mix")
-        return lambda: LearnedMixScorer(_fit_cache(), names)
+        return lambda: LearnedMixScorer(_fit_cache(), names, prior=config.learned_mix_prior())
     parts = [(e.engine, e.weight) for e in config.default_mix] if spec == "default" else parse_mix(spec)
     _check_installed([name for name, _ in parts], "--mix")
     return lambda: MixScorer(_fit_cache(), parts)

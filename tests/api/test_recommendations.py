@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import logging
+import pickle
+
 import pytest
 import sqlalchemy as sa
+from sqlmodel import Session
 
 from domain.playlists.tables import Playlist, PlaylistItem
+from domain.recommendations.model_store import activate, store_version
+from domain.recommendations.service import LEARNED
 from domain.settings import EngineWeight, RecommenderSettings
 from jobs.retrain import train_engines
 from tests.support.accounts import new_user, sign_in
 from tests.support.demo import FAST_ENGINES, seed_small_demo, small_demo_database
 from tests.support.graphql import error_codes, graphql_client
+from tests.support.pickles import CreatesAFile
 from tests.support.plugins import install_plugin
 from tests.support.settings import make_settings
 
@@ -163,6 +170,43 @@ def test_a_newly_activated_version_is_served_without_restart(tmp_path, sqlite_ur
         train_engines(["demographic_popular", "svd"], settings=settings, db_engine=engine, force=True)
         versions = {e["name"]: e["activeModel"] for e in client.gql(query)["data"]["engines"]}
         assert versions["demographic_popular"] == {"version": 2} and versions["svd"] == {"version": 1}
+    engine.dispose()
+
+
+def test_an_old_pickle_artifact_is_refused_and_requests_are_served_without_it(tmp_path, sqlite_url, caplog):
+    from domain.db import create_db_engine
+
+    engine = create_db_engine(sqlite_url)
+    seed_small_demo(engine)
+    settings = settings_for(sqlite_url, tmp_path)
+    train_engines(["demographic_popular"], settings=settings, db_engine=engine)
+    target = tmp_path / "pwned"
+    payload = pickle.dumps(CreatesAFile(str(target)))  # what a crafted (or pre-upgrade) row holds
+    with Session(engine) as session:
+        for name in ("svd", LEARNED):
+            activate(session, store_version(session, name, payload, {}, {}).id)
+        session.commit()
+    mix = [{"engine": "svd", "weight": 1}, {"engine": "demographic_popular", "weight": 1}]
+    named = "query($k: Int!) { recommendations(k: $k, mixName: \"learned\") { mixId items { track { id } } } }"
+    with caplog.at_level(logging.WARNING, logger="hz45.recommenders"), graphql_client(settings) as client:
+        service = client.client.app.state.recommender
+        service.refresh_seconds = 0
+        token = sign_in(engine, 1)
+        items = client.gql(RECOMMEND, token=token, k=5, mix=mix)["data"]["recommendations"]["items"]
+        assert len(items) == 5
+        assert {c["engine"] for i in items for c in i["contributions"]} <= {"demographic_popular"}
+        assert client.gql(named, token=token, k=5)["data"]["recommendations"]["mixId"] == "default"
+        engines = {e["name"]: e for e in client.gql("{ engines { name status activeModel { version } } }")["data"]["engines"]}
+        assert engines["svd"]["status"] == "NOT_TRAINED" and engines["svd"]["activeModel"] is None
+        assert engines["demographic_popular"]["status"] == "READY"
+        warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+        assert len([w for w in warnings if w.startswith("svd: refused")]) == 1  # once, not every refresh
+        assert len([w for w in warnings if w.startswith("learned: refused")]) == 1
+        assert "hz45 train svd --force" in next(w for w in warnings if w.startswith("svd: refused"))
+        train_engines(["svd"], settings=settings, db_engine=engine, force=True)  # retraining restores it
+        engines = {e["name"]: e["status"] for e in client.gql("{ engines { name status } }")["data"]["engines"]}
+        assert engines["svd"] == "READY"
+    assert not target.exists()
     engine.dispose()
 
 

@@ -19,20 +19,47 @@ Every ``test_*`` below then runs against the engine; engine-specific tests with 
 answers go next to it, and may use the ``contract_data`` and ``fitted_engine`` fixtures.
 The engine is fitted once per class, so tests must not change it. Set
 ``deterministic_fit = False`` where two fits with the same seed may differ (e.g. on a GPU).
+
+Every engine stores its model as data: ``loads`` refuses a pickle (without running it), bytes,
+another engine's artifact and an unknown format version with ``TypeError``.
 """
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import pickle
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from engines.artifacts import pack
 from engines.base import Engine, NotFittedError, TrainingData, UserContext
+from tests.support.pickles import CreatesAFile
 
 UNKNOWN_ID = 987_654_321
+
+
+def npz(**arrays) -> bytes:
+    """An ``np.savez`` archive of ``arrays``."""
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def foreign_artifacts(name: str) -> dict[str, bytes]:
+    """Bytes that engine ``name`` must refuse to load, by what they are."""
+    future = json.dumps({"format": 999, "kind": name, "meta": {}}).encode()
+    return {
+        "pickle": pickle.dumps({"not": "an engine"}),
+        "empty": b"",
+        "random": os.urandom(256),
+        "other-engine": pack("someone_else", {"config": {}}, {"ids": np.arange(3)}),
+        "future-format": npz(__header__=np.frombuffer(future, dtype=np.uint8), ids=np.arange(3)),
+        "foreign-npz": npz(ids=np.arange(3)),
+    }
 
 
 class EngineContract:
@@ -171,9 +198,35 @@ class EngineContract:
             loaded.similar_items(item, 5).item_ids, fitted_engine.similar_items(item, 5).item_ids
         )
 
-    def test_loads_rejects_foreign_artifact(self, fitted_engine):
+    def test_dumps_loads_round_trip_keeps_explanations_and_annotations(self, fitted_engine, user_context):
+        loaded = type(fitted_engine).loads(fitted_engine.dumps())
+        np.testing.assert_array_equal(loaded.known_items(), fitted_engine.known_items())
+        np.testing.assert_array_equal(loaded.candidates(user_context), fitted_engine.candidates(user_context))
+        before, after = fitted_engine.recommend(user_context, 10), loaded.recommend(user_context, 10)
+        assert (after.because is None) == (before.because is None) and after.reason == before.reason
+        if before.because is not None:
+            np.testing.assert_array_equal(after.because, before.because)
+        for item in fitted_engine.known_items()[:3].tolist():
+            similar, again = fitted_engine.similar_items(item, 5), loaded.similar_items(item, 5)
+            np.testing.assert_array_equal(again.item_ids, similar.item_ids)
+            np.testing.assert_array_equal(again.scores, similar.scores)
+        annotations = fitted_engine.item_annotations()
+        if annotations is None:
+            assert loaded.item_annotations() is None
+        else:
+            pd.testing.assert_frame_equal(loaded.item_annotations(), annotations)
+
+    @pytest.mark.parametrize("kind", list(foreign_artifacts("x")))
+    def test_loads_rejects_foreign_artifact(self, fitted_engine, kind):
         with pytest.raises(TypeError):
-            type(fitted_engine).loads(pickle.dumps({"not": "an engine"}))
+            type(fitted_engine).loads(foreign_artifacts(fitted_engine.name)[kind])
+
+    def test_loads_refuses_a_pickle_without_running_it(self, fitted_engine, tmp_path):
+        target = tmp_path / "pwned"
+        for protocol in (0, 2, pickle.HIGHEST_PROTOCOL):
+            with pytest.raises(TypeError):
+                type(fitted_engine).loads(pickle.dumps(CreatesAFile(str(target)), protocol=protocol))
+            assert not target.exists()
 
     def test_config_round_trips_through_json(self):
         engine = self.make_engine()

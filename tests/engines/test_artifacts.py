@@ -15,12 +15,14 @@ import pandas as pd
 import pytest
 from scipy import sparse
 
-from engines.artifacts import pack, pack_csr, unpack, unpack_csr
-from engines.base import TrainingData, UserContext
+from engines.als import ALSEngine
+from engines.artifacts import pack, pack_csr, unfitted_from, unpack, unpack_csr
+from engines.base import Engine, TrainingData, UserContext
 from engines.datasets import LoadedDataset
 from engines.evaluation import evaluate
 from engines.feedback import interaction_confidence
 from tests.engines.engine_contract import UNKNOWN_ID
+from tests.support.pickles import CreatesAFile
 
 # -- the format ------------------------------------------------------------------------
 
@@ -47,16 +49,6 @@ def test_csr_round_trip():
 def test_another_kind_is_refused():
     with pytest.raises(TypeError, match="'ease', not 'als'"):
         unpack(pack("ease", {}, {}), "als")
-
-
-class CreatesAFile:
-    """Unpickling this creates ``path``: what a malicious pickle artifact would do."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-
-    def __reduce__(self):
-        return (open, (self.path, "w"))
 
 
 def test_a_pickle_is_refused_without_being_run(tmp_path):
@@ -275,3 +267,38 @@ class FeedbackEngineContract:
         for data in (TrainingData(ratings=ratings), TrainingData(ratings=ratings.iloc[::2], plays=plays)):
             top = self.make_feedback_engine().fit(data).recommend(UserContext(user_id=1), 3)
             assert len(top) == 3 and np.isin(top.item_ids, group_items(0)).all()
+
+
+class NoArtifactFormat(Engine):
+    """An engine that never said how it is stored."""
+
+    name = "no_format"
+
+    def fit(self, data: TrainingData) -> NoArtifactFormat:
+        self.fitted = True
+        return self
+
+    def score(self, context: UserContext, item_ids: np.ndarray) -> np.ndarray:
+        return np.zeros(len(item_ids))
+
+
+def test_an_engine_must_define_its_artifact_format():
+    with pytest.raises(NotImplementedError, match="'no_format' defines no artifact format"):
+        NoArtifactFormat().fit(TrainingData()).dumps()
+    with pytest.raises(NotImplementedError, match="'no_format' defines no artifact format"):
+        NoArtifactFormat.loads(b"anything")
+
+
+def test_meta_that_is_not_a_mapping_is_refused():
+    buffer = io.BytesIO()
+    header = np.frombuffer(b'{"format": 1, "kind": "als", "meta": [1, 2]}', dtype=np.uint8)
+    np.savez(buffer, __header__=header)
+    with pytest.raises(TypeError, match="not a mapping"):
+        unpack(buffer.getvalue(), "als")
+
+
+def test_an_artifact_with_another_engines_config_is_refused():
+    with pytest.raises(TypeError, match="not a usable als artifact"):
+        unfitted_from(ALSEngine, {"config": {"no_such_parameter": 1}})
+    engine = unfitted_from(ALSEngine, {"config": {"seed": 4}, "metrics": {"users": 2.0}})
+    assert engine.config.seed == 4 and engine.metrics == {"users": 2.0} and not engine.fitted

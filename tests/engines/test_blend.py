@@ -71,3 +71,16 @@ def test_holdout_slice_holds_out_each_sampled_users_latest_item():
     remaining = set(zip(held.train.plays["user_id"], held.train.plays["item_id"], strict=True))
     assert (1, 12) not in remaining and (2, 15) not in remaining and (3, 11) in remaining
     assert set(held.seen[2]) == {10, 13, 14, 15}
+
+
+def test_the_search_leaves_a_bad_prior_and_never_ends_below_the_prior_on_held_out_lists():
+    blend = LearnedBlend(["good", "noise"], np.arange(200), np.ones(200))
+    lists = synthetic_lists(blend, n=500, seed=3)
+    blend.fit(lists, prior={"good": 0.0, "noise": 1.0})
+    w = blend.metrics
+    assert w["weight_good"] > 3 * abs(w["weight_noise"])
+    assert w["blend_kept_prior"] == 0.0 and w["blend_val_hr"] > w["prior_val_hr"] + 0.3
+    good = LearnedBlend(["good", "noise"], np.arange(200), np.ones(200)).fit(lists, prior={"good": 1.0, "noise": 0.0})
+    m = good.metrics
+    assert m["blend_val_hr"] + m["blend_val_ndcg"] >= m["prior_val_hr"] + m["prior_val_ndcg"]
+    assert abs(m["weight_noise"]) < 0.2 * m["weight_good"]

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from engines.artifacts import pack
 from engines.base import TrainingData, UserContext
 from engines.content_gmm import CONTINUOUS_FEATURES, ContentGMM, ContentGMMConfig
 from tests.engines.engine_contract import EngineContract
@@ -185,3 +186,31 @@ def test_fit_needs_feature_columns_and_enough_items():
         ContentGMM().fit(TrainingData(items=pd.DataFrame({"item_id": [1, 2, 3]})))
     with pytest.raises(ValueError, match="too few"):
         ContentGMM().fit(TrainingData(items=blob_items().head(2)))
+
+
+@pytest.mark.parametrize("serve", ["top", "sample"])
+def test_artifact_round_trip_serves_identically(serve):
+    engine = fitted(serve=serve)
+    loaded = ContentGMM.loads(engine.dumps())
+    assert loaded.config == engine.config and loaded.metrics == pytest.approx(engine.metrics, nan_ok=True)
+    pd.testing.assert_frame_equal(loaded.item_annotations(), engine.item_annotations())
+    for seeds in [(int(BLOB_A[0]), int(BLOB_B[0])), (TWIN,), (NO_FEATURES,)]:
+        context = UserContext(user_id=7, recent_item_ids=seeds)
+        before, after = engine.recommend(context, 10), loaded.recommend(context, 10)
+        np.testing.assert_array_equal(after.item_ids, before.item_ids)
+        np.testing.assert_array_equal(after.scores, before.scores)
+        np.testing.assert_array_equal(after.because, before.because)
+        np.testing.assert_array_equal(loaded.sample(context, salt=3).item_ids, engine.sample(context, salt=3).item_ids)
+    for item in (int(BLOB_A[5]), int(BLOB_B[0])):
+        for k in (5, BLOB_SIZE + 5):  # within the cluster, and falling back to the catalogue
+            np.testing.assert_array_equal(loaded.similar_items(item, k).item_ids, engine.similar_items(item, k).item_ids)
+            np.testing.assert_array_equal(loaded.similar_items(item, k).scores, engine.similar_items(item, k).scores)
+
+
+def test_an_incomplete_or_inconsistent_artifact_is_refused():
+    with pytest.raises(TypeError, match="incomplete"):
+        ContentGMM.loads(pack("content_gmm", {}, {"ids": np.arange(3)}))
+    arrays = {"ids": np.arange(3), "unit": np.ones((3, 9)), "pca": np.ones((3, 2)), "labels": np.zeros(2, np.int64)}
+    with pytest.raises(TypeError, match="inconsistent"):
+        ContentGMM.loads(pack("content_gmm", {}, arrays))
+

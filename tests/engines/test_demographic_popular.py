@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import sparse
 
+from engines.artifacts import pack, pack_csr, unpack
 from engines.base import TrainingData, UserContext
 from engines.demographic_popular import DemographicPopular
 from tests.engines.engine_contract import EngineContract
@@ -120,3 +122,40 @@ def test_a_rating_only_snapshot_counts_its_ratings_as_events():
     engine = DemographicPopular({"min_group_plays": 1}).fit(TrainingData(ratings=ratings, users=USERS, items=ITEMS))
     result = engine.recommend(UserContext(age_group=20, gender="MALE"), 5)
     assert set(result.item_ids) == {101, 102} and result.reason == "popular with men in their 20s"
+
+
+@pytest.mark.parametrize(
+    "engine",
+    [fitted(), fitted(log=[]), fitted(window_days=0.5), fitted(min_group_plays=100)],
+    ids=["groups", "popularity-only", "empty-window", "overall-only"],
+)
+def test_artifact_round_trip_serves_every_level_identically(engine):
+    loaded = DemographicPopular.loads(engine.dumps())
+    assert loaded.config == engine.config and loaded.metrics == engine.metrics
+    np.testing.assert_array_equal(loaded.known_items(), engine.known_items())
+    contexts = [UserContext(age_group=20, gender="FEMALE"), UserContext(age_group=20, gender="MALE"),
+                UserContext(age_group=30, gender="MALE"), UserContext(age_group=20, gender="OTHER"),
+                UserContext(), *(UserContext(user_id=user) for user in [*USERS["user_id"], 99])]  # fmt: skip
+    for context in contexts:
+        before, after = engine.recommend(context, 10), loaded.recommend(context, 10)
+        np.testing.assert_array_equal(after.item_ids, before.item_ids)
+        np.testing.assert_array_equal(after.scores, before.scores)
+        assert after.reason == before.reason
+        np.testing.assert_array_equal(loaded.score(context, engine.known_items()), engine.score(context, engine.known_items()))
+
+
+def test_unknown_demographics_survive_the_artifact():
+    users = pd.DataFrame({"user_id": [1, 2], "age_group": [20, None], "gender": [None, "FEMALE"]})
+    engine = DemographicPopular().fit(TrainingData(plays=play_log(), users=users, items=ITEMS))
+    assert DemographicPopular.loads(engine.dumps())._users == engine._users == {1: (20, None), 2: (None, "FEMALE")}
+
+
+def test_an_inconsistent_artifact_is_refused():
+    engine = fitted()
+    _, arrays = unpack(engine.dumps(), engine.name)
+    arrays |= pack_csr("by_age", sparse.csr_matrix((1, 3)))
+    with pytest.raises(TypeError, match="inconsistent"):
+        DemographicPopular.loads(pack(engine.name, {}, arrays))
+    with pytest.raises(TypeError, match="incomplete"):
+        DemographicPopular.loads(pack(engine.name, {}, {"ids": np.arange(3)}))
+

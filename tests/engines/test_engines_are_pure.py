@@ -1,4 +1,4 @@
-"""engines/ stays pure: no database, web, plugin or job code (STYLE rule 1).
+"""engines/ stays pure: no database, web, plugin or job code (STYLE rule 1), and no pickle.
 
 Every ``.py`` file under ``engines/`` is checked from its syntax tree, so new modules are
 covered without being listed; one fresh interpreter then imports them all to catch
@@ -20,6 +20,8 @@ FORBIDDEN = {
     "sqlmodel", "sqlalchemy", "alembic", "psycopg", "starlette", "strawberry", "uvicorn",
     "pluggy", "rq", "redis", "api", "plugins", "jobs", "hz45",
 }  # fmt: skip
+# Stored models are data (STYLE): loading a pickle runs whatever code it names.
+PICKLERS = {"pickle", "_pickle", "cPickle", "dill", "cloudpickle", "joblib", "shelve", "marshal"}
 SOURCES = sorted(ENGINES.rglob("*.py"))
 BEYOND = "<beyond the top-level package>"
 
@@ -72,6 +74,12 @@ def test_module_imports_nothing_forbidden(path):
     names = imported_modules(path.read_text(), module_name(path), path.name == "__init__.py")
     assert not forbidden_in(names)
     assert BEYOND not in names
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_module_does_not_pickle(path):
+    names = imported_modules(path.read_text(), module_name(path), path.name == "__init__.py")
+    assert not {name for name in names if name.split(".")[0] in PICKLERS}
 
 
 def test_importing_every_engine_loads_nothing_forbidden():

@@ -21,6 +21,9 @@ from tests.engines.engine_contract import EngineContract
 
 FAST = {
     "epochs": 3,
+    "pretrain_epochs": 0,
+    "lr_decay": 1.0,
+    "patience": 3,
     "batch_size": 128,
     "lr": 0.01,
     "gmf_dim": 8,

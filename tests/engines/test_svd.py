@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from surprise import SVD, Dataset, Reader
 
+from engines.artifacts import pack
 from engines.base import TrainingData, UserContext
 from engines.datasets import LoadedDataset
 from engines.evaluation import evaluate
@@ -261,6 +262,26 @@ def test_artifact_round_trip_keeps_scores_without_the_trainset(engine):
         context = UserContext(user_id=user)
         np.testing.assert_array_equal(loaded.score(context, items), engine.score(context, items))
     assert len(blob) < 50_000
+
+
+@pytest.mark.parametrize("config", [{"biased": False}, {"feedback": "both"}, {"feedback": "implicit", "negatives": 0}])
+def test_artifact_round_trip_of_every_feedback_and_bias(config):
+    plays = taste_plays(n_users=12, n_items=24, groups=3, per_user=5).plays
+    ratings = plays.drop_duplicates(["user_id", "item_id"]).iloc[::3].assign(rating=4.0)
+    data = TrainingData(ratings=ratings[["user_id", "item_id", "rating", "timestamp"]], plays=plays)
+    engine = SVDEngine({"n_factors": 3, "n_epochs": 5, "seed": 2} | config).fit(data)
+    loaded = SVDEngine.loads(engine.dumps())
+    assert loaded.feedback == engine.feedback and loaded.config == engine.config
+    for user in (1, 5, 9999):
+        context = UserContext(user_id=user)
+        np.testing.assert_array_equal(loaded.score(context, engine.known_items()), engine.score(context, engine.known_items()))
+        np.testing.assert_array_equal(loaded.candidates(context), engine.candidates(context))
+    assert (loaded._rated != engine._rated).nnz == 0
+
+
+def test_an_incomplete_svd_artifact_is_refused(engine):
+    with pytest.raises(TypeError, match="incomplete"):
+        SVDEngine.loads(pack("svd", {"config": {}, "feedback": "ratings"}, {"users": np.arange(3)}))
 
 
 def test_similar_items_follow_the_groups(engine):
