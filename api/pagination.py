@@ -17,6 +17,10 @@ from strawberry import relay
 from strawberry.relay.types import NodeType
 
 from domain.errors import BadUserInput
+from domain.validation import MAX_DB_ID
+
+# Far longer than any cursor this module writes (a few sort-key values).
+MAX_CURSOR_LENGTH = 200
 
 
 @strawberry.type(description="A page of a list with keyset cursors.")
@@ -46,15 +50,22 @@ def encode_cursor(*values: Any) -> str:
 
 
 def decode_cursor(cursor: str, types: tuple[type, ...]) -> tuple[Any, ...]:
-    """The sort key inside ``cursor``; a malformed cursor is a ``BAD_USER_INPUT`` error."""
+    """The sort key inside ``cursor``; a malformed cursor is a ``BAD_USER_INPUT`` error.
+
+    Integers must fit the database's 64 bits: a bigger one would fail in the driver.
+    """
     try:
+        if len(cursor) > MAX_CURSOR_LENGTH:
+            raise ValueError("too long")
         values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
         if not isinstance(values, list) or len(values) != len(types):
             raise ValueError("wrong arity")
         if not all(type(v) is t for v, t in zip(values, types, strict=True)):
             raise ValueError("wrong types")
+        if any(type(v) is int and abs(v) > MAX_DB_ID for v in values):
+            raise ValueError("out of range")
         return tuple(values)
-    except (ValueError, binascii.Error, UnicodeError) as exc:
+    except (ValueError, binascii.Error, UnicodeError, RecursionError) as exc:
         raise BadUserInput("Malformed cursor: pass an endCursor from a previous page", argument="after") from exc
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import strawberry
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 
@@ -10,7 +12,9 @@ from api.accounts.queries import AccountQuery
 from api.catalog.queries import CatalogQuery
 from api.charts.queries import ChartQuery
 from api.charts.subscriptions import Subscription
+from api.cost import QueryCostLimiter
 from api.extensions import ErrorCodes, Schema
+from api.inputs import SCALAR_OVERRIDES, InputGuard
 from api.jobs.mutations import JobMutation
 from api.jobs.queries import JobQuery
 from api.playlists.mutations import PlaylistMutation
@@ -32,13 +36,17 @@ class Mutation(AccountMutation, PlaylistMutation, PlayMutation, JobMutation):
 
 
 def build_schema(limits: ApiSettings | None = None) -> strawberry.Schema:
-    """The schema with its query limits (depth, aliases, tokens) and error handling."""
+    """The schema with its input rules, query limits (depth, aliases, tokens, cost) and error handling."""
     limits = limits or ApiSettings()
     return Schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
+        scalar_overrides=SCALAR_OVERRIDES,
         extensions=[
+            InputGuard,
+            partial(QueryCostLimiter, max_cost=limits.max_query_cost, default_page_size=limits.default_page_size,
+                    max_page_size=limits.max_page_size),
             QueryDepthLimiter(max_depth=limits.max_query_depth),
             MaxAliasesLimiter(max_alias_count=limits.max_aliases),
             MaxTokensLimiter(max_token_count=limits.max_query_tokens),

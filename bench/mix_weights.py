@@ -23,11 +23,16 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 log = logging.getLogger("hz45.bench.mix_weights")
 VALIDATION_SEED = 1000  # the validation split's seed: distinct from every evaluation seed
-ENGINES = ["ease", "als", "item_knn", "content_gmm", "demographic_popular"]
+ENGINES = ["ease", "als", "item_knn", "content_gmm", "demographic_popular", "ncf"]
 
 
-def grid() -> list[dict[str, float]]:
-    """The candidate weightings (members with weight 0 are left out)."""
+def grid(base: str | None = None, vary: str | None = None) -> list[dict[str, float]]:
+    """The candidate weightings (members with weight 0 are left out): the full grid, or
+    ``base`` (``NAME=W,...``) with one engine's weight taking each of ``vary`` (``NAME=W,W,...``)."""
+    if base:
+        fixed = {name: float(w) for name, w in (part.split("=") for part in base.split(","))}
+        name, values = vary.split("=")
+        return [{**fixed, name: float(w)} if float(w) else dict(fixed) for w in values.split(",")]
     mixes = []
     for (ease, als), knn, content, demo in itertools.product(
         [(1, 1), (1, 2), (2, 1)], [0, 0.5], [0, 0.3, 0.5], [0, 0.1, 0.3]
@@ -73,10 +78,14 @@ def validation_rows(kind: str, mixes: list[dict[str, float]]) -> list[dict]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--datasets", default="movielens-100k,ncf-ml-1m,db")
+    parser.add_argument("--base", help="a fixed mix NAME=W,... to vary one weight of (default: the full grid)")
+    parser.add_argument("--vary", help="with --base: NAME=W,W,... the weights to try for one engine")
+    parser.add_argument("--engines", default=",".join(ENGINES), help="single engines to score (the reference)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s: %(message)s")
     logging.getLogger("hz45.engines.evaluation").setLevel(logging.WARNING)
-    mixes = grid()
+    mixes = grid(args.base, args.vary)
+    ENGINES[:] = args.engines.split(",")
     kinds = args.datasets.split(",")
     results = {}
     for kind in kinds:

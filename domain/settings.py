@@ -29,7 +29,16 @@ class ApiSettings(BaseModel):
     max_query_depth: int = 12
     max_aliases: int = 30
     max_query_tokens: int = 2000
+    # estimated resolved fields: the product of the page sizes (first, k, top) along each path
+    max_query_cost: int = Field(default=10_000, ge=1)
+    # search input: tokenised words (each an index range scan) and characters
+    max_search_words: int = Field(default=8, ge=1)
+    max_search_length: int = Field(default=200, ge=1)
     graphiql: bool = True
+    # Larger request bodies get HTTP 413 before anything reads them.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1)
+    # Each check of /readyz (database, Redis, ...) gets this long before it counts as failed.
+    readiness_timeout_seconds: float = Field(default=3, gt=0)
 
 
 class AuthSettings(BaseModel):
@@ -60,12 +69,13 @@ class RecommenderSettings(BaseModel):
     default_mix: list[EngineWeight] = Field(
         default_factory=lambda: [
             # cheap engines that learn from plays and ratings and score from the current history,
-            # plus sound and demographics; standardised fusion (plugins/mixer.py). The weights
+            # plus sound, demographics and NCF; standardised fusion (plugins/mixer.py). The weights
             # won on validation splits of three datasets (bench/mix_weights.py), not on a test split.
             EngineWeight(engine="ease", weight=1.0),
             EngineWeight(engine="als", weight=2.0),
             EngineWeight(engine="content_gmm", weight=0.5),
             EngineWeight(engine="demographic_popular", weight=0.3),
+            EngineWeight(engine="ncf", weight=1.0),
         ]
     )
     engines: dict[str, dict[str, Any]] = Field(default_factory=dict)
@@ -128,10 +138,18 @@ class Settings(BaseSettings):
         default="sqlite:///./hz45.db",
         validation_alias=AliasChoices("DATABASE_URL", "HZ45_DATABASE_URL", "database_url"),
     )
+    # every connection: give up connecting after this long; on PostgreSQL cancel a statement
+    # running longer than this (0: no limit); on SQLite wait this long for a lock (busy timeout)
+    database_connect_timeout_s: float = Field(default=5, gt=0)
+    database_statement_timeout_ms: int = Field(default=5000, ge=0)
+    database_busy_timeout_s: float = Field(default=30, gt=0)
     redis_url: str | None = Field(
         default=None, validation_alias=AliasChoices("REDIS_URL", "HZ45_REDIS_URL", "redis_url")
     )
     environment: str = "development"
+    # Addresses (or CIDR networks) of reverse proxies whose X-Forwarded-For / -Proto headers are
+    # believed; empty: none, the client is the peer of the connection.
+    trusted_proxies: list[str] = Field(default_factory=list)
     # JSON lines of every play; "{pid}" in the path gives each server process its own file
     # (rotation is not safe across processes writing one file).
     event_log_path: str = "./var/events.jsonl"
@@ -146,6 +164,11 @@ class Settings(BaseSettings):
     @property
     def development(self) -> bool:
         return self.environment == "development"
+
+    @property
+    def production(self) -> bool:
+        """``HZ45_ENVIRONMENT=production``: no introspection, no GraphiQL."""
+        return self.environment == "production"
 
     @classmethod
     def settings_customise_sources(

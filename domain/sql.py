@@ -1,7 +1,8 @@
-"""SQL helpers every area shares: dialect-aware upserts and chunks of bound parameters."""
+"""SQL helpers every area shares: dialect-aware upserts, chunks of bound parameters and locks."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from typing import TypeVar
@@ -43,3 +44,23 @@ def upsert(
     return statement.on_conflict_do_update(
         index_elements=list(conflict), set_={column: statement.excluded[column] for column in update},
     )
+
+
+def _advisory_key(name: str) -> int:
+    """A stable signed 64-bit key for ``name`` (PostgreSQL advisory locks are keyed by bigint)."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
+def lock_for_transaction(session: Session, table: sa.Table, *names: str) -> None:
+    """Hold exclusive locks on ``names`` (within ``table``) until the session's transaction ends.
+
+    Serialises read-then-write steps (count then insert, max then insert) between processes.
+    PostgreSQL: transaction-level advisory locks, taken in one order so that callers never
+    deadlock. SQLite has one writer at a time: an empty write on ``table`` takes the database's
+    write lock, and reads after it see every committed row.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        for key in sorted({_advisory_key(f"{table.name}:{name}") for name in names}):
+            session.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
+    else:
+        session.execute(sa.delete(table).where(sa.false()))

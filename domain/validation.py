@@ -1,8 +1,10 @@
-"""Input violations: every broken rule of one input, reported together as one error."""
+"""Input violations (every broken rule of one input, reported together as one error) and the
+shape rules of ids and dates."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from datetime import date, datetime
 
 from domain.errors import BadUserInput
 
@@ -33,3 +35,40 @@ def check(summary: str, violations: list[Violation]) -> None:
     """Raise :class:`InvalidInput` when ``violations`` is not empty."""
     if violations:
         raise InvalidInput(summary, violations)
+
+
+# Database ids are signed 64-bit integers on every backend.
+MAX_DB_ID = 2**63 - 1
+# The ids a client may name: database ids, Spotify ids (22 characters), job ids (UUIDs).
+MAX_ID_LENGTH = 64
+# Accepted dates leave a wide margin to the ends of Python's calendar (years 1 and 9999), so
+# no window, week or time-zone arithmetic on an accepted date can overflow.
+EARLIEST_DATE = date(1000, 1, 1)
+LATEST_DATE = date(8999, 12, 31)
+
+
+def db_id(text: str) -> int | None:
+    """The database id ``text`` spells (ASCII digits within 64 bits), or None."""
+    if text.isascii() and text.isdigit() and len(text.lstrip("0")) <= len(str(MAX_DB_ID)):
+        value = int(text)
+        return value if value <= MAX_DB_ID else None
+    return None
+
+
+def check_id(text: str, argument: str | None = None) -> str:
+    """``text`` when it can name something, else ``BAD_USER_INPUT``: ids are ASCII, short, and
+    a numeric id fits in 64 bits."""
+    details = {"argument": argument} if argument else {}
+    if len(text) > MAX_ID_LENGTH or not text.isascii():
+        raise BadUserInput(f"Malformed id {text[:MAX_ID_LENGTH]!r}: ids are at most {MAX_ID_LENGTH} ASCII characters",
+                           **details)
+    if text.isdigit() and db_id(text) is None:
+        raise BadUserInput(f"Malformed id {text!r}: numeric ids are at most {MAX_DB_ID}", **details)
+    return text
+
+
+def check_calendar_date(value: date) -> None:
+    """``BAD_USER_INPUT`` for a date (or datetime) outside ``EARLIEST_DATE``..``LATEST_DATE``."""
+    day = value.date() if isinstance(value, datetime) else value
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise BadUserInput(f"Dates must be between {EARLIEST_DATE} and {LATEST_DATE}, got {value.isoformat()}")

@@ -29,10 +29,13 @@ async def _resolve(info: Info[Context, None]) -> User | None:
 async def viewer(info: Info[Context, None]) -> User | None:
     """The signed-in user or None; resolved lazily, once per request."""
     state = info.context.state
-    if "viewer" not in state:
-        # A shared task, so fields resolved concurrently wait for one lookup.
-        state["viewer"] = asyncio.ensure_future(_resolve(info))
-    return await state["viewer"]
+    lookup = state.get("viewer")
+    if lookup is None:
+        # One task that every field of the request waits for, so the lookup runs once.
+        lookup = state["viewer"] = asyncio.ensure_future(_resolve(info))
+    # graphql-core cancels a field's siblings when one fails; shielded, the cancellation stops
+    # at the waiting field instead of cancelling the shared task under the other fields.
+    return await asyncio.shield(lookup)
 
 
 async def require_viewer(info: Info[Context, None]) -> User:
@@ -49,8 +52,8 @@ UNKNOWN_CLIENT = "unknown"
 def client_address(request: HTTPConnection | None) -> str:
     """The client's address as the server sees it.
 
-    Behind a reverse proxy, run uvicorn with ``--proxy-headers --forwarded-allow-ips`` so this
-    is the real client's address and not the proxy's.
+    Behind a reverse proxy, list it in ``HZ45_TRUSTED_PROXIES``: the app then takes the client
+    from ``X-Forwarded-For`` of those peers only, so this is the real client and not the proxy.
     """
     client = request.client if request is not None else None
     return (client.host if client and client.host else UNKNOWN_CLIENT)[:100]

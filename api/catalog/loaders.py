@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -11,6 +12,17 @@ from strawberry.dataloader import DataLoader
 from domain.catalog.queries import artists_by_id, artists_by_track, features_by_track, genres_by_track, tracks_by_id
 
 Runner = Callable[..., Awaitable[Any]]
+
+
+class SharedLoader(DataLoader):
+    """A DataLoader whose answers survive a cancelled caller.
+
+    Fields that ask for the same key wait for one future; when graphql-core cancels one of
+    them (a sibling field failed), the shield keeps that future, and the others' answer, alive.
+    """
+
+    def load(self, key: Any) -> Awaitable[Any]:
+        return asyncio.shield(super().load(key))
 
 
 class Loaders:
@@ -28,7 +40,7 @@ class Loaders:
         async def load(keys: list[Any]) -> list[Any]:
             return await self._run(batch, list(keys))
 
-        return DataLoader(load_fn=load)
+        return SharedLoader(load_fn=load)
 
     def add(self, name: str, batch: Callable[[Session, Sequence[Any]], list[Any]]) -> DataLoader:
         """Register another loader (used by other domains, e.g. the user's ratings)."""

@@ -11,6 +11,7 @@ from api.pagination import Connection, decode_cursor, encode_cursor, page_size
 from api.playlists.loaders import rating_loader
 from domain.catalog import queries as catalog
 from domain.catalog import tables
+from domain.catalog.search import check_search
 from domain.errors import NotFound
 
 
@@ -131,6 +132,8 @@ async def track_connection(
     ctx = info.context
     limit = page_size(first, ctx.settings.api.default_page_size, ctx.settings.api.max_page_size)
     key = decode_cursor(after, (int, int)) if after else None
+    if search:
+        check_search(search, max_words=ctx.settings.api.max_search_words, max_length=ctx.settings.api.max_search_length)
     genre_id = None
     if genre is not None:
         genre_id = await ctx.run(catalog.genre_id, genre)

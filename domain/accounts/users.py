@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from domain.accounts.passwords import hash_password, needs_rehash, password_violations, verify_password
 from domain.accounts.tables import User
-from domain.accounts.throttling import clear_failures, record_failure, retry_after
+from domain.accounts.throttling import clear_failures, reserve_attempt
 from domain.accounts.tokens import create_token
 from domain.columns import utcnow
 from domain.playlists.tables import Playlist
@@ -120,19 +120,20 @@ def sign_up(session: Session, account: NewAccount, auth: AuthSettings) -> LogIn:
 
 
 def log_in(session: Session, nickname: str, password: str, client: str, auth: AuthSettings) -> LogIn:
-    """Check the password (unless throttled), count failures, and issue a token on success."""
-    now = utcnow()
-    wait = retry_after(session, nickname, client, auth, now)
+    """Check the password (unless throttled), count failures, and issue a token on success.
+
+    Commits the session once before checking the password (see :func:`reserve_attempt`).
+    """
+    wait = reserve_attempt(session, nickname, client, auth, utcnow())
     if wait is not None:
         return LogIn(retry_after=wait)
     user = session.exec(select(User).where(User.nickname == nickname)).first()
     if not verify_password(user.password_hash if user else None, password, auth):
-        record_failure(session, nickname, client, auth, now)
-        return LogIn()
+        return LogIn()  # the attempt stays counted
     if needs_rehash(user.password_hash, auth):
         user.password_hash = hash_password(password, auth)
         session.add(user)
-    clear_failures(session, nickname)
+    clear_failures(session, nickname)  # this attempt's row too
     return _signed_in(session, user, auth)
 
 

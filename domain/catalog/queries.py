@@ -12,6 +12,7 @@ from sqlmodel import Session, func, select
 
 from domain.catalog.search import search_condition
 from domain.catalog.tables import Artist, AudioFeatures, Genre, Track, TrackArtist, TrackGenre
+from domain.validation import db_id
 
 _SPOTIFY_ID = re.compile(r"^[0-9A-Za-z]{22}$")
 
@@ -25,8 +26,8 @@ class TrackPage:
 
 def find_track(session: Session, ident: str) -> Track | None:
     """A track by database id or Spotify id."""
-    if ident.isdigit():
-        return session.get(Track, int(ident))
+    if (numeric := db_id(ident)) is not None:
+        return session.get(Track, numeric)
     if _SPOTIFY_ID.match(ident):
         return session.exec(select(Track).where(Track.spotify_id == ident)).first()
     return None
@@ -34,8 +35,8 @@ def find_track(session: Session, ident: str) -> Track | None:
 
 def find_artist(session: Session, ident: str) -> Artist | None:
     """An artist by database id or Spotify id."""
-    if ident.isdigit():
-        return session.get(Artist, int(ident))
+    if (numeric := db_id(ident)) is not None:
+        return session.get(Artist, numeric)
     return session.exec(select(Artist).where(Artist.spotify_id == ident)).first()
 
 

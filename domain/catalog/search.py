@@ -14,6 +14,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 
 from domain.catalog.tables import TrackSearchToken
+from domain.errors import BadUserInput
 
 _WORD = re.compile(r"\w+")
 MAX_TOKEN_LENGTH = 200
@@ -34,6 +35,19 @@ def tokenize(*texts: str | None) -> list[str]:
 def prefix_upper_bound(prefix: str) -> str:
     """The smallest string greater than every string starting with ``prefix``."""
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def check_search(query: str, *, max_words: int, max_length: int) -> None:
+    """Refuse a search of more than ``max_length`` characters or ``max_words`` words.
+
+    Every word is one more index range in the statement, and PostgreSQL's planning time grows
+    with their number: unbounded input would stall the database.
+    """
+    if len(query) > max_length:
+        raise BadUserInput(f"search is at most {max_length} characters, got {len(query)}", argument="search")
+    words = len(tokenize(query))
+    if words > max_words:
+        raise BadUserInput(f"search is at most {max_words} words, got {words}", argument="search")
 
 
 def search_condition(track_id_column, query: str):

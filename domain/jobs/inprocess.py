@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from croniter import croniter
 
@@ -18,11 +18,10 @@ log = logging.getLogger("hz45.jobs.inprocess")
 
 
 def next_run(job: ScheduledJob, after: datetime) -> datetime:
-    """When ``job`` is next due after ``after`` (cron strings in local time, like RQ's cron)."""
+    """When ``job`` is next due after ``after`` (cron strings in UTC, like ``hz45 cron``)."""
     if job.interval:
         return after + timedelta(seconds=job.interval)
-    local = croniter(job.cron, after.astimezone().replace(tzinfo=None)).get_next(datetime)
-    return local.astimezone().astimezone(after.tzinfo)
+    return croniter(job.cron, after.astimezone(UTC)).get_next(datetime)
 
 
 class InProcessScheduler:

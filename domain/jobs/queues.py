@@ -68,7 +68,7 @@ def enqueue(func_path: str, settings: Settings | None = None, **kwargs: Any) -> 
     """Run the job at ``func_path`` with ``kwargs`` on its queue; returns its id and status."""
     settings = settings or get_settings()
     if settings.redis_url:
-        return _enqueue_rq(func_path, settings.redis_url, kwargs)
+        return enqueue_rq(redis_connection(settings.redis_url), func_path, kwargs)
     return inprocess_runner().submit(func_path, settings, kwargs)
 
 
@@ -87,11 +87,12 @@ def redis_connection(url: str):
     return Redis.from_url(url)
 
 
-def _enqueue_rq(func_path: str, redis_url: str, kwargs: dict[str, Any]) -> JobStatus:
+def enqueue_rq(connection, func_path: str, kwargs: dict[str, Any]) -> JobStatus:
+    """Enqueue on RQ through ``connection``: the job's queue and timeout, retry with backoff."""
     from rq import Queue, Retry
 
     queue_name = queue_for(func_path)
-    queue = Queue(queue_name, connection=redis_connection(redis_url))
+    queue = Queue(queue_name, connection=connection)
     job = queue.enqueue(func_path, kwargs=kwargs, retry=Retry(max=RETRY_MAX, interval=RETRY_INTERVALS),
                         job_timeout=JOB_TIMEOUTS[queue_name], result_ttl=RESULT_TTL)
     return _rq_status(job)

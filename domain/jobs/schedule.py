@@ -3,7 +3,7 @@
 Jobs are named by import path, so reading the table imports none of them. ``hz45 cron``
 registers it with RQ's cron (:mod:`jobs.schedule`); without Redis the API runs it in-process
 (:mod:`domain.jobs.inprocess`). Intervals and cron strings come from ``Settings.schedule``;
-cron strings are read in the local time of the process that schedules (set ``TZ`` there).
+cron strings are in UTC, whatever the time zone of the process that schedules.
 """
 
 from __future__ import annotations

@@ -1,7 +1,9 @@
 """Versioned model artifacts in the database, so every API server and worker can load them.
 
 Artifacts live in ``model_artifact`` next to their ``model_version`` row: machines that share
-only PostgreSQL (and Redis) all see the same models. At most one version per engine is active.
+only PostgreSQL (and Redis) all see the same models. At most one version per engine is active
+(a partial unique index says so); storing and activating take a per-engine lock, so workers
+retraining the same engine at once get distinct version numbers and one active version.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from sqlmodel import Session, select
 
 from domain.columns import utcnow
 from domain.recommendations.tables import ModelArtifact, ModelVersion
+from domain.sql import lock_for_transaction
 
 
 @dataclass(frozen=True)
@@ -31,7 +34,11 @@ class ActiveVersion:
 def store_version(
     session: Session, engine: str, blob: bytes, params: dict[str, Any], metrics: dict[str, Any]
 ) -> ModelVersion:
-    """Save a new (inactive) version of ``engine`` with its artifact; returns the row."""
+    """Save a new (inactive) version of ``engine`` with its artifact; returns the row.
+
+    The engine stays locked until the session's transaction ends: commit soon after.
+    """
+    lock_for_transaction(session, ModelVersion.__table__, engine)
     latest = session.exec(select(sa.func.max(ModelVersion.version)).where(ModelVersion.engine == engine)).one()
     row = ModelVersion(
         engine=engine, version=(latest or 0) + 1, trained_at=utcnow(), params=params, metrics=metrics,
@@ -45,10 +52,11 @@ def store_version(
 
 
 def activate(session: Session, version_id: int) -> None:
-    """Make ``version_id`` the only active version of its engine."""
+    """Make ``version_id`` the only active version of its engine (locked until the transaction ends)."""
     row = session.get(ModelVersion, version_id)
     if row is None:
         raise LookupError(f"no model version {version_id}")
+    lock_for_transaction(session, ModelVersion.__table__, row.engine)
     session.exec(sa.update(ModelVersion).where(ModelVersion.engine == row.engine).values(active=False))
     session.exec(sa.update(ModelVersion).where(ModelVersion.id == version_id).values(active=True))
 

@@ -15,7 +15,12 @@ class ModelVersion(SQLModel, table=True):
     """A trained model of one engine; at most one version per engine is active."""
 
     __tablename__ = "model_version"
-    __table_args__ = (sa.UniqueConstraint("engine", "version"),)
+    __table_args__ = (
+        sa.UniqueConstraint("engine", "version"),
+        # One active version per engine (a partial index: PostgreSQL and SQLite both have them).
+        sa.Index("uq_model_version_active_engine", "engine", unique=True,
+                 postgresql_where=sa.text("active"), sqlite_where=sa.text("active")),
+    )
     id: int | None = Field(default=None, primary_key=True)
     engine: str = Field(max_length=100, index=True)
     version: int

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from engines.base import EngineConfig
 
 OBJECTIVES = ("implicit", "rating")
+MIN_STEPS = 128  # a small training set still gets this many optimiser steps per epoch
+MIN_BATCH = 256
 
 
 @dataclass
@@ -32,7 +34,7 @@ class NCFConfig(EngineConfig):
     dropout: float = 0.0
     lr: float = 5e-3
     lr_decay: float = 0.85
-    batch_size: int = 4096
+    batch_size: int = 4096  # at most; see batch_for
     epochs: int = 0
     pretrain_epochs: int = 8
     finetune_lr: float = 1e-2
@@ -43,6 +45,11 @@ class NCFConfig(EngineConfig):
     max_seconds: float | None = None
     accelerator: str = "auto"
     rating_scale: tuple[float, float] = (0.0, 5.0)
+
+    def batch_for(self, rows: int) -> int:
+        """Rows per step for an epoch of ``rows``: ``batch_size``, or less on small data so an
+        epoch still takes :data:`MIN_STEPS` steps (never under :data:`MIN_BATCH` rows)."""
+        return int(min(self.batch_size, max(MIN_BATCH, rows // MIN_STEPS)))
 
     def __post_init__(self) -> None:
         self.layers = tuple(int(n) for n in self.layers)  # JSON gives lists back

@@ -105,7 +105,8 @@ class NCFEngine(Engine):
         self._deadline = time.perf_counter() + cfg.max_seconds if cfg.max_seconds else None
         pl.seed_everything(cfg.seed, verbose=False)
         indexed = index_data(data, cfg.objective)
-        datamodule = NCFDataModule(indexed, cfg.objective, cfg.batch_size, cfg.num_negatives,
+        rows = len(indexed.targets) * (1 + (cfg.num_negatives if cfg.objective == "implicit" else 0))
+        datamodule = NCFDataModule(indexed, cfg.objective, cfg.batch_for(rows), cfg.num_negatives,
                                    cfg.val_users, cfg.val_fraction, cfg.seed)  # fmt: skip
         datamodule.setup("fit")
         rating_mean = 0.0
@@ -118,7 +119,7 @@ class NCFEngine(Engine):
             module.set_demographics(indexed.user_age, indexed.user_gender)
             return module
 
-        self.metrics = {}
+        self.metrics = {"batch_size": float(datamodule.batch_size)}
         if cfg.pretrain_epochs:
             # max_seconds is shared out by epochs: what a phase leaves goes to the next ones.
             left = 2 * cfg.pretrain_epochs + cfg.epochs

@@ -10,9 +10,10 @@ CRON_CONFIG = "jobs.cron_config"
 
 @click.command("cron")
 def command() -> None:
-    """Run RQ's cron scheduler with the schedule of jobs/schedule.py (one per deployment).
+    """Run RQ's cron scheduler with the schedule of domain/jobs/schedule.py (one per deployment).
 
-    Needs REDIS_URL; intervals and cron strings come from the settings (HZ45_SCHEDULE__*).
+    Needs REDIS_URL; intervals and cron strings (in UTC) come from the settings (HZ45_SCHEDULE__*).
+    Scheduled runs retry with backoff like every job.
     """
     from rq.cron import CronScheduler
 

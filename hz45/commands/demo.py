@@ -7,7 +7,6 @@ import click
 from hz45.commands.common import load
 
 DEMO_LISTENER = "listener0001"
-DEMO_NCF = {"epochs": 6, "batch_size": 2048}
 
 
 @click.command("demo")
@@ -46,8 +45,6 @@ def command(host: str, port: int, spotify_fake: bool) -> None:
         trained = active_versions(session)
     if not trained:
         click.echo("training the recommenders (first start only, about a minute) ...")
-        # A lighter NCF than the production default keeps the first start short.
-        settings.recommenders.engines.setdefault("ncf", DEMO_NCF)
         for name, result in train_engines(settings=settings, db_engine=engine).items():
             click.echo(f"  {name}: {result['status']}")
     login = ensure_demo_login(engine, settings.auth)
@@ -62,7 +59,7 @@ def command(host: str, port: int, spotify_fake: bool) -> None:
     if token:
         click.echo(f"a listener with history, {DEMO_LISTENER}, is already signed in with the header "
                    f'{{"Authorization": "Bearer {token}"}} and ask for {{ recommendations(k: 10) {{ mixId items {{ reason track {{ name }} }} }} }}')
-    uvicorn.run(app, host=host, port=port)
+    uvicorn.run(app, host=host, port=port, proxy_headers=False)  # forwarded headers: HZ45_TRUSTED_PROXIES
 
 
 def _ingest_from_fake() -> None:

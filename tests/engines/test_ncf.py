@@ -264,3 +264,11 @@ def test_max_seconds_stops_before_an_epoch_would_overrun(implicit_data, caplog):
         engine.fit(implicit_data)
     assert engine.metrics["epochs"] == 1
     assert any("overrun max_seconds" in r.getMessage() for r in caplog.records)
+
+
+def test_small_training_sets_get_smaller_batches_so_epochs_keep_their_steps():
+    config = NCFConfig()
+    assert config.batch_for(5_000_000) == config.batch_size == 4096  # ML-1M with 4 negatives
+    assert config.batch_for(128 * 1000) == 1000
+    assert config.batch_for(10_000) == 256  # never below 256 rows
+    assert NCFConfig(batch_size=128).batch_for(10_000) == 128  # an explicit smaller batch stands

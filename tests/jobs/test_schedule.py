@@ -2,35 +2,58 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from domain.jobs.queues import inprocess_runner
+from domain.jobs.inprocess import InProcessScheduler, next_run
+from domain.jobs.queues import RETRY_INTERVALS, RETRY_MAX, inprocess_runner
+from domain.jobs.schedule import ScheduledJob, scheduled_jobs
 from domain.settings import Settings
 from hz45.cli import main
-from domain.jobs.inprocess import InProcessScheduler, next_run
-from domain.jobs.schedule import ScheduledJob, scheduled_jobs
 
 ROOT = Path(__file__).resolve().parents[2]
 NEVER_CONNECTED = "redis://127.0.0.1:1/0"
+# Nine hours east of UTC, as a POSIX rule (needs no time zone database).
+SEOUL = "KST-9"
 
 
-def _load_rq_cron():
+@pytest.fixture(autouse=True)
+def time_zone():
+    """Loading jobs.cron_config (and these tests) change the process's zone: put it back after."""
+    before = os.environ.get("TZ")
+    yield
+    if before is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = before
+    time.tzset()
+
+
+def _set_zone(zone: str) -> None:
+    os.environ["TZ"] = zone
+    time.tzset()
+
+
+def _load_rq_cron(url: str = NEVER_CONNECTED):
     from redis import Redis
     from rq.cron import CronScheduler
 
-    scheduler = CronScheduler(connection=Redis.from_url(NEVER_CONNECTED))
+    scheduler = CronScheduler(connection=Redis.from_url(url))
     scheduler.load_config_from_file("jobs.cron_config")  # imports it, or reloads it when imported
     return {job.name: job for job in scheduler.get_jobs()}
 
 
 def _summary(jobs):
-    return {n: (j.func_name, j.queue_name, j.interval, j.cron) for n, j in jobs.items()}
+    # RQ's cron runs jobs.schedule.run_scheduled, which enqueues the real job with retry.
+    assert {j.func_name for j in jobs.values()} == {"jobs.schedule.run_scheduled"}
+    return {n: (j.kwargs["func_path"], j.queue_name, j.interval, j.cron) for n, j in jobs.items()}
 
 
 def test_rq_cron_loads_the_schedule_from_settings(monkeypatch):
@@ -45,7 +68,7 @@ def test_rq_cron_loads_the_schedule_from_settings(monkeypatch):
         "import_top50": ("jobs.ingest.import_top50", "default", None, "30 9 * * *"),
         "retrain": ("jobs.retrain.retrain", "training", None, "0 4 * * *"),
     }
-    assert jobs["aggregate_user_stats"].kwargs == {"day": "yesterday"}
+    assert jobs["aggregate_user_stats"].kwargs["kwargs"] == {"day": "yesterday"}
     assert _load_rq_cron().keys() == jobs.keys()  # a second load neither loses nor doubles jobs
 
 
@@ -77,18 +100,32 @@ def test_hz45_cron_needs_redis(tmp_path):
     assert result.exit_code == 1 and "REDIS_URL is not set" in result.output
 
 
-def test_next_run_of_interval_and_cron_jobs(monkeypatch):
-    monkeypatch.setenv("TZ", "UTC")
-    import time
+def test_next_run_of_interval_and_cron_jobs_in_utc_whatever_the_zone():
+    _set_zone(SEOUL)
+    start = datetime(2024, 5, 1, 10, 0, tzinfo=UTC)
+    assert next_run(ScheduledJob("a", "x.y", interval=100), start) == datetime(2024, 5, 1, 10, 1, 40, tzinfo=UTC)
+    assert next_run(ScheduledJob("b", "x.y", cron="30 9 * * *"), start) == datetime(2024, 5, 2, 9, 30, tzinfo=UTC)
 
-    time.tzset()
-    try:
-        start = datetime(2024, 5, 1, 10, 0, tzinfo=UTC)
-        assert next_run(ScheduledJob("a", "x.y", interval=100), start) == datetime(2024, 5, 1, 10, 1, 40, tzinfo=UTC)
-        assert next_run(ScheduledJob("b", "x.y", cron="30 9 * * *"), start) == datetime(2024, 5, 2, 9, 30, tzinfo=UTC)
-    finally:
-        monkeypatch.undo()
-        time.tzset()
+
+def test_rq_cron_reads_cron_strings_in_utc_whatever_the_zone():
+    _set_zone(SEOUL)
+    due = _load_rq_cron()["retrain"].next_enqueue_time.astimezone(UTC)
+    assert (due.hour, due.minute) == (9, 40)  # 40 9 * * *, not 00:40 UTC (09:40 in Seoul)
+
+
+@pytest.mark.redis
+def test_scheduled_runs_are_enqueued_with_retry_and_backoff(redis_url):
+    from redis import Redis
+    from rq import Queue, SimpleWorker
+
+    connection = Redis.from_url(redis_url)
+    cron_job = _load_rq_cron(redis_url)["retrain"]
+    cron_job.enqueue(connection)  # what `rq cron` does when the job is due
+    queue = Queue("training", connection=connection)
+    SimpleWorker([queue], connection=connection).work(burst=True, max_jobs=1)
+    [run] = queue.get_jobs()
+    assert run.func_name == "jobs.retrain.retrain"
+    assert (run.retries_left, run.retry_intervals) == (RETRY_MAX, RETRY_INTERVALS)
 
 
 def test_default_schedule_matches_the_spec():
