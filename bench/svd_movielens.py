@@ -67,7 +67,7 @@ def main() -> None:
 
     dataset = load_dataset("movielens-100k", args.data)
     ratings = dataset.data.ratings
-    config = SVDConfig(rating_scale=(1, 5))  # surprise's defaults and ML-100K's scale
+    config = SVDConfig(rating_scale=(1, 5), feedback="ratings")  # surprise's defaults and ML-100K's scale
     surprise_data = Dataset.load_from_df(
         ratings[["user_id", "item_id", "rating"]], Reader(rating_scale=(1, 5))
     )

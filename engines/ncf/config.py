@@ -24,7 +24,7 @@ class NCFConfig(EngineConfig):
     each MLP layer; ``demo_dim=0`` turns the age-group/gender embeddings off.
     """
 
-    # The defaults train in about 2.5 minutes on 2 CPU cores on ML-1M (docs/benchmarks.md):
+    # The defaults train in about 3 minutes on 2 CPU cores on ML-1M (docs/benchmarks.md):
     # the two towers pre-trained for up to 8 epochs each, fused without fine-tuning.
     objective: str = "implicit"
     gmf_dim: int = 64
