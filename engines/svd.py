@@ -292,21 +292,27 @@ class SVDEngine(Engine):
         return engine
 
 
+# The original product's search: learning rate, epochs and regularisation.
+DEFAULT_TUNE_GRID = {"lr_all": [0.001, 0.005, 0.01], "n_epochs": [5, 10, 20], "reg_all": [0.02, 0.1, 0.4]}
+
+
 def tune(
     data: TrainingData,
-    param_grid: dict[str, list[Any]],
+    param_grid: dict[str, list[Any]] | None = None,
     cv: int = 3,
     config: SVDConfig | dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Grid-search SVD hyper-parameters with surprise's ``GridSearchCV`` (seeded folds).
 
-    ``param_grid`` maps :class:`SVDConfig` fields to candidate values; fields not in the
+    ``param_grid`` maps :class:`SVDConfig` fields to candidate values (None:
+    :data:`DEFAULT_TUNE_GRID`); fields not in the
     grid come from ``config``; ``feedback="auto"`` means the ratings here (RMSE measures
     predicted ratings). Returns ``{"params", "rmse", "mae"}`` for the lowest RMSE,
     with the MAE of that same candidate.
     """
     if not isinstance(config, SVDConfig):
         config = SVDConfig.from_dict(config)
+    param_grid = DEFAULT_TUNE_GRID if param_grid is None else param_grid
     if config.feedback == "auto":
         config = replace(config, feedback="ratings")
     unknown = set(param_grid) - set(_SURPRISE_PARAMS)

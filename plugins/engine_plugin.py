@@ -6,6 +6,7 @@ exposed through the ``hz45.recommenders`` entry-point group. The built-ins are m
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -30,8 +31,10 @@ class EnginePlugin:
         reason: str | None = None,
         fallback: int | None = None,
         similar: int | None = None,
+        tuner: Callable[..., dict[str, Any]] | None = None,
     ) -> None:
         self.engine_class = engine_class
+        self.tuner = tuner  # tuner(data, grid, cv=folds, config=params), for hz45 tune
         self.builtin = builtin
         self.name = engine_class.name
         self.info = {
@@ -41,6 +44,7 @@ class EnginePlugin:
             "reason": reason, "fallback": fallback, "similar": similar,
             # every EngineConfig has a seed: offline evaluation varies it with --seeds
             "seeded": True,
+            "tunable": tuner is not None,
         }
 
     def _ours(self, name: str) -> bool:
@@ -85,6 +89,13 @@ class EnginePlugin:
         if not self._ours(name):
             return None
         return model.similar_items(item_id, k)
+
+    @hookimpl
+    def hz45_tune(self, name: str, data: TrainingData, grid: dict[str, list[Any]] | None,
+                  params: dict[str, Any], folds: int) -> dict[str, Any] | None:
+        if not self._ours(name) or self.tuner is None:
+            return None
+        return self.tuner(data, grid, cv=folds, config=params)
 
     @hookimpl
     def hz45_save_model(self, name: str, model: Engine) -> bytes | None:

@@ -110,6 +110,19 @@ def hz45_similar_items(name: str, model: Any, item_id: int, k: int) -> ScoredIte
 
 
 @hookspec(firstresult=True)
+def hz45_tune(name: str, data: TrainingData, grid: dict[str, list[Any]] | None, params: dict[str, Any],
+              folds: int) -> dict[str, Any] | None:
+    """Grid-search ``name``'s hyper-parameters on ``data`` with ``folds``-fold cross-validation.
+
+    ``grid`` maps parameters to candidate values (None: the engine's own default grid); the
+    others come from ``params``. ``firstresult``: the plugin that owns ``name`` answers, if it
+    supports tuning (its description says ``tunable``).
+
+    :returns: ``{"params": best values, <metric>: ...}``, or None if not ours or not tunable.
+    """
+
+
+@hookspec(firstresult=True)
 def hz45_save_model(name: str, model: Any) -> bytes | None:
     """Serialise a fitted model into an artifact any machine can load.
 

@@ -89,6 +89,11 @@ def test_tune_svd_prints_best_parameters(demo_env):
     assert set(best) == {"params", "rmse", "mae"} and best["params"]["n_epochs"] in (1, 10)
 
 
+def test_tune_refuses_an_engine_whose_plugin_cannot_tune(demo_env):
+    result = invoke(["tune", "als"], demo_env)
+    assert result.exit_code == 2 and "'als' cannot be tuned; tunable engines: svd" in result.output
+
+
 def test_train_reports_progress_on_stderr_unless_quiet(demo_env):
     result = invoke(["train", "demographic_popular"], demo_env)
     assert result.exit_code == 0, result.output

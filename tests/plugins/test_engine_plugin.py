@@ -48,3 +48,17 @@ def test_roles_and_reasons_are_described_by_the_plugins():
     assert info["demographic_popular"]["fallback"] == 0
     assert info["content_gmm"]["similar"] == 0
     assert info["ncf"]["reason"] and info["svd"]["reason"]
+
+
+def test_tune_hook_answers_for_engines_whose_plugin_tunes():
+    manager = get_plugin_manager(entry_points=False)
+    ratings = pd.DataFrame({"user_id": np.repeat(np.arange(20), 6), "item_id": np.tile(np.arange(6), 20),
+                            "rating": np.tile([5.0, 4.0, 1.0, 2.0, 5.0, 3.0], 20), "timestamp": 0})
+    grid = {"n_epochs": [1, 20], "lr_all": [0.01]}
+    best = manager.hook.hz45_tune(name="svd", data=TrainingData(ratings=ratings), grid=grid, params={}, folds=2)
+    assert best["params"] == {"n_epochs": 20, "lr_all": 0.01} and best["rmse"] > 0
+    assert manager.hook.hz45_tune(name="als", data=TrainingData(ratings=ratings), grid=grid, params={}, folds=2) is None
+    from plugins.manager import describe
+
+    info = describe(manager)
+    assert info["svd"]["tunable"] and not info["als"]["tunable"]
