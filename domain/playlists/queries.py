@@ -14,7 +14,7 @@ from domain.columns import utcnow
 from domain.errors import Forbidden, NotFound
 from domain.playlists.tables import Playlist, PlaylistItem
 from domain.sql import upsert
-from domain.validation import Violation, check
+from domain.validation import Violation, check, db_id
 
 MAX_NAME_LENGTH = 200
 MIN_RATING, MAX_RATING = 0, 5
@@ -23,9 +23,10 @@ MIN_RATING, MAX_RATING = 0, 5
 def parse_id(value: str | int, what: str, argument: str) -> int:
     """A database id from a GraphQL ID; anything else is a ``NOT_FOUND`` error."""
     text = str(value)
-    if not text.isdigit() or len(text) > 18:
+    number = db_id(text)
+    if number is None:
         raise NotFound(f"No {what} with id {text!r}", argument=argument)
-    return int(text)
+    return number
 
 
 def playlists_by_id(session: Session, ids: Sequence[int]) -> list[Playlist | None]:

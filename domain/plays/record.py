@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from domain.accounts.tables import User
 from domain.catalog.queries import artists_by_track, genres_by_track
 from domain.catalog.tables import Track
+from domain.validation import db_id
 from domain.plays.event_log import play_record
 from domain.plays.tables import PlayEvent
 from domain.validation import Violation, check
@@ -35,7 +36,7 @@ class Play:
 
 def track_ids(session: Session, idents: list[str]) -> dict[str, int]:
     """Database ids of the tracks named by database or Spotify id; unknown ones are left out."""
-    numeric = {i: int(i) for i in idents if i.isdigit() and len(i) <= 18}
+    numeric = {i: number for i in idents if (number := db_id(i)) is not None}
     spotify = {i for i in idents if _SPOTIFY_ID.fullmatch(i)}
     found: dict[str, int] = {}
     if numeric:
