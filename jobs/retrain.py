@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from domain.catalog.tables import AudioFeatures
-from domain.recommendations.model_store import activate, active_versions, store_version
+from domain.recommendations.model_store import activate, active_versions, load_artifact, store_version
 from domain.recommendations.training_data import load_snapshot
 from domain.settings import Settings
 from engines.base import TrainingData, UserContext
@@ -157,6 +157,8 @@ def _train_one(name, info, data, force, settings, db_engine, manager) -> dict[st
     blob = manager.hook.hz45_save_model(name=name, model=model)
     with Session(db_engine, expire_on_commit=False) as session:
         current = active_versions(session).get(name)
+        if current is not None and not _loads(manager, name, session, current.id):
+            current = None  # an active version nobody can load sets no bar for its successor
         row = store_version(session, name, blob, params, metrics)
         activated = force or should_activate(info, metrics, current.metrics if current else None)
         if activated:
@@ -169,6 +171,17 @@ def _train_one(name, info, data, force, settings, db_engine, manager) -> dict[st
         result["annotated_tracks"] = store_annotations(db_engine, annotations)
     log.info("trained %s v%s in %.1fs: %s", name, row.version, seconds, result["status"])
     return result
+
+
+def _loads(manager, name: str, session: Session, version_id: int) -> bool:
+    """Whether the plugin accepts the artifact of ``version_id`` (a refused one, such as a
+    pickle stored by an older release, is logged)."""
+    try:
+        manager.hook.hz45_load_model(name=name, blob=load_artifact(session, version_id))
+    except (TypeError, ValueError, LookupError) as exc:
+        log.warning("%s: the active version's artifact is refused (%s); the new model replaces it", name, exc)
+        return False
+    return True
 
 
 def retrain(engine: str | None = None, force: bool = False, database_url: str | None = None) -> dict:

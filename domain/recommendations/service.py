@@ -134,7 +134,7 @@ class RecommenderService:
             self.models.pop(name, None)
         log.warning(
             "%s: refused the artifact of active model version %s (%s); it may be a pickle stored by "
-            "an older 4.5Hz. %s has no model until it is retrained: hz45 train %s --force",
+            "an older 4.5Hz. %s has no model until it is retrained: hz45 train %s",
             name, active.version, error, name, name,
         )
 
