@@ -1,5 +1,8 @@
 """The Starlette application: GraphQL at /graphql, /healthz and /readyz, rq-dashboard at /rq.
 
+The lifespan loads the active models, then a background task swaps in new versions every
+``recommenders.refresh_seconds`` (requests never load a model).
+
 In production (``HZ45_ENVIRONMENT=production``) the schema cannot be introspected and there is
 no GraphiQL. Request bodies over ``api.max_body_bytes`` get 413; ``X-Forwarded-*`` headers are
 believed only from ``trusted_proxies``.
@@ -7,6 +10,7 @@ believed only from ``trusted_proxies``.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -58,6 +62,22 @@ class GraphQLApp(GraphQLView):
         )
 
 
+async def refresh_models(service: RecommenderService) -> None:
+    """Publish the active model versions; a failure leaves the current snapshot serving."""
+    try:
+        await to_thread.run_sync(service.refresh)
+    except Exception:  # the API still serves the catalog and the models it has; /readyz tells
+        log.exception("could not refresh the recommender models")
+
+
+async def keep_models_fresh(service: RecommenderService, interval: float) -> None:
+    """Background task of the lifespan: swap in newly (de)activated versions every ``interval`` s,
+    so that requests only ever read the published snapshot."""
+    while True:
+        await asyncio.sleep(interval)
+        await refresh_models(service)
+
+
 def create_app(settings: Settings | None = None, *, engine=None, startup: list[Callable[[Starlette], Any]] | None = None) -> Starlette:
     """Build the app for ``settings``; ``startup`` hooks run in the lifespan (e.g. load models)."""
     settings = settings or get_settings()
@@ -71,17 +91,19 @@ def create_app(settings: Settings | None = None, *, engine=None, startup: list[C
                                       "migrations": migrations_check(app.state.engine)}
         if settings.redis_url:
             app.state.readiness_checks["redis"] = redis_check(settings.redis_url)
-        app.state.recommender = RecommenderService(settings, app.state.engine)
-        try:
-            await to_thread.run_sync(app.state.recommender.refresh)
-        except Exception:  # the API still serves the catalog; /readyz tells what is missing
-            log.exception("could not load recommender models at start-up")
-        app.state.readiness_checks["models"] = models_check(app.state.recommender)
+        app.state.recommender = service = RecommenderService(settings, app.state.engine)
+        await refresh_models(service)
+        app.state.readiness_checks["models"] = models_check(service)
+        refresher = asyncio.create_task(keep_models_fresh(service, settings.recommenders.refresh_seconds),
+                                        name="hz45-model-refresh")
         # A startup hook may return a callable that undoes it at shutdown (e.g. stops a thread).
         cleanups = [c for c in (hook(app) for hook in startup or ()) if callable(c)]
         try:
             yield
         finally:
+            refresher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await refresher
             for cleanup in reversed(cleanups):
                 cleanup()
             if own_engine:

@@ -61,10 +61,18 @@ def redis_check(url: str) -> ReadinessCheck:
 
 
 def models_check(service: RecommenderService) -> ReadinessCheck:
-    """Which trained models are loaded (never "not ready": the catalog works without them)."""
+    """Which trained models are loaded and which engines are degraded (never "not ready": the
+    catalog works without them, and the mixer fills in for a degraded engine)."""
     def check() -> tuple[bool, str]:
-        loaded = sorted(service.models)
-        return True, f"loaded: {', '.join(loaded)}" if loaded else "no trained models yet"
+        loaded = sorted(service.snapshot.models)
+        parts = [f"loaded: {', '.join(loaded)}" if loaded else "no trained models yet"]
+        for name in sorted(service.info):
+            health = service.health(name)
+            if health.status == "DEGRADED":
+                parts.append(f"{name} DEGRADED ({health.last_error})")
+        if service.refresh_error:
+            parts.append(f"model refresh failing ({service.refresh_error})")
+        return True, "; ".join(parts)
 
     return check
 

@@ -12,7 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from pydantic import AliasChoices, BaseModel, Field
+from pydantic import AliasChoices, BaseModel, Field, SecretStr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -90,10 +90,19 @@ class RecommenderSettings(BaseModel):
     fallback_engines: list[str] | None = None
     # a music list holds at most this many tracks of one artist (0: no limit); per query too
     max_per_artist: int = Field(default=2, ge=0)
+    # API processes look for newly activated (or deactivated) model versions this often
+    refresh_seconds: float = Field(default=10, gt=0)
+    # HMAC-SHA256 key: set, every stored artifact is signed and an unsigned or badly signed one
+    # is refused before it is read (``hz45 models sign`` signs the versions stored before)
+    artifact_key: SecretStr | None = None
 
     def learned_mix_members(self) -> list[str]:
         """The engines the learned mix blends."""
         return list(self.learned_mix_engines) or [e.engine for e in self.default_mix]
+
+    def signing_key(self) -> bytes | None:
+        """The artifact signing key as bytes, or None when artifacts are not signed."""
+        return self.artifact_key.get_secret_value().encode() if self.artifact_key is not None else None
 
     def learned_mix_prior(self) -> dict[str, float]:
         """Where the learned mix's weights start: the default mix's weight of each engine."""

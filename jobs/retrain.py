@@ -134,7 +134,8 @@ def _train_learned(data, settings, db_engine, manager, installed) -> dict[str, A
         return {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
     metrics = {**blend.metrics, "train_seconds": round(time.perf_counter() - started, 3)}
     with Session(db_engine, expire_on_commit=False) as session:
-        row = store_version(session, LEARNED, blend.dumps(), {"engines": blend.engines}, metrics)
+        row = store_version(session, LEARNED, blend.dumps(), {"engines": blend.engines}, metrics,
+                            key=settings.recommenders.signing_key())
         activate(session, row.id)  # a blend is fitted to the members as they are now
         session.commit()
     log.info("learned mix v%s stored in %.1fs", row.version, metrics["train_seconds"])
@@ -157,9 +158,10 @@ def _train_one(name, info, data, force, settings, db_engine, manager) -> dict[st
     blob = manager.hook.hz45_save_model(name=name, model=model)
     with Session(db_engine, expire_on_commit=False) as session:
         current = active_versions(session).get(name)
-        if current is not None and not _loads(manager, name, session, current.id):
+        key = settings.recommenders.signing_key()
+        if current is not None and not _loads(manager, name, session, current.id, key):
             current = None  # an active version nobody can load sets no bar for its successor
-        row = store_version(session, name, blob, params, metrics)
+        row = store_version(session, name, blob, params, metrics, key=key)
         activated = force or should_activate(info, metrics, current.metrics if current else None)
         if activated:
             activate(session, row.id)
@@ -173,11 +175,11 @@ def _train_one(name, info, data, force, settings, db_engine, manager) -> dict[st
     return result
 
 
-def _loads(manager, name: str, session: Session, version_id: int) -> bool:
+def _loads(manager, name: str, session: Session, version_id: int, key: bytes | None) -> bool:
     """Whether the plugin accepts the artifact of ``version_id`` (a refused one, such as a
     pickle stored by an older release, is logged)."""
     try:
-        manager.hook.hz45_load_model(name=name, blob=load_artifact(session, version_id))
+        manager.hook.hz45_load_model(name=name, blob=load_artifact(session, version_id, key))
     except (TypeError, ValueError, LookupError) as exc:
         log.warning("%s: the active version's artifact is refused (%s); the new model replaces it", name, exc)
         return False

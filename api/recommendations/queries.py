@@ -43,9 +43,7 @@ def _ids(values: list[strawberry.ID], argument: str) -> list[int]:
 
 
 async def _service(info: Info[Context, None]) -> RecommenderService:
-    service = info.context.recommender
-    await to_thread.run_sync(service.maybe_refresh)
-    return service
+    return info.context.recommender
 
 
 async def _reason(info: Info[Context, None], item) -> str:
@@ -130,13 +128,16 @@ class RecommendationQuery:
         service = await _service(info)
         weights = {e.engine: e.weight for e in info.context.settings.recommenders.default_mix}
         result = []
+        models = service.snapshot.models
         for name, described in sorted(service.info.items()):
-            loaded = service.models.get(name)
+            loaded = models.get(name)
             active = loaded.active if loaded else None
+            health = service.health(name)
             result.append(EngineInfo(
                 name=name, version=described["version"], description=described["description"],
                 needs=list(described["needs"]), builtin=bool(described.get("builtin")),
-                status=EngineStatus(service.status(name)), default_weight=weights.get(name, 0.0),
+                status=EngineStatus(health.status), default_weight=weights.get(name, 0.0),
+                last_error=health.last_error, last_error_at=health.last_error_at,
                 active_model=ModelInfo(version=active.version, trained_at=active.trained_at,
                                        metrics=active.metrics, params=active.params) if active else None,
             ))

@@ -58,6 +58,8 @@ class ModelInfo:
 class EngineStatus(Enum):
     READY = "READY"
     NOT_TRAINED = "NOT_TRAINED"
+    # the active version cannot be loaded, or the engine's last serving call failed: see lastError
+    DEGRADED = "DEGRADED"
 
 
 @strawberry.type
@@ -70,3 +72,6 @@ class EngineInfo:
     status: EngineStatus
     default_weight: float
     active_model: ModelInfo | None
+    last_error: str | None = strawberry.field(
+        default=None, description="Why the engine is DEGRADED (or last was): its last loading or serving error.")
+    last_error_at: datetime | None = None

@@ -38,3 +38,5 @@ class ModelArtifact(SQLModel, table=True):
     model_version_id: int = Field(foreign_key="model_version.id", primary_key=True, ondelete="CASCADE")
     data: bytes = Field(sa_type=sa.LargeBinary)
     sha256: str = Field(max_length=64)
+    # HMAC-SHA256 under recommenders.artifact_key, when signing is on
+    signature: str | None = Field(default=None, max_length=64)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import pickle
+import time
 
 import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
 from domain.playlists.tables import Playlist, PlaylistItem
-from domain.recommendations.model_store import activate, store_version
+from domain.recommendations.model_store import activate, deactivate, store_version
 from domain.recommendations.service import LEARNED
 from domain.settings import EngineWeight, RecommenderSettings
 from jobs.retrain import train_engines
@@ -154,23 +155,91 @@ def test_similar_tracks_and_engines(trained_db, tmp_path):
     assert by_name["content_gmm"]["activeModel"]["metrics"]["n_components"] >= 2
 
 
-def test_a_newly_activated_version_is_served_without_restart(tmp_path, sqlite_url):
+def wait_for(condition, timeout=10.0):
+    """Poll ``condition`` until it is true; fails after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the background refresh did not publish in time"
+        time.sleep(0.05)
+
+
+def test_a_newly_activated_version_is_swapped_in_by_the_background_task(tmp_path, sqlite_url):
     from domain.db import create_db_engine
 
     engine = create_db_engine(sqlite_url)
     seed_small_demo(engine)
-    settings = settings_for(sqlite_url, tmp_path)
+    settings = settings_for(sqlite_url, tmp_path, refresh_seconds=0.1)
     train_engines(["demographic_popular"], settings=settings, db_engine=engine)
+    query = "{ engines { name status activeModel { version } } }"
     with graphql_client(settings) as client:
-        service = client.client.app.state.recommender
-        service.refresh_seconds = 0
-        query = "{ engines { name activeModel { version } } }"
-        versions = {e["name"]: e["activeModel"] for e in client.gql(query)["data"]["engines"]}
-        assert versions["demographic_popular"] == {"version": 1} and versions["svd"] is None
+        def versions():
+            return {e["name"]: e["activeModel"] for e in client.gql(query)["data"]["engines"]}
+
+        assert versions()["demographic_popular"] == {"version": 1} and versions()["svd"] is None
         train_engines(["demographic_popular", "svd"], settings=settings, db_engine=engine, force=True)
-        versions = {e["name"]: e["activeModel"] for e in client.gql(query)["data"]["engines"]}
-        assert versions["demographic_popular"] == {"version": 2} and versions["svd"] == {"version": 1}
+        wait_for(lambda: versions()["demographic_popular"] == {"version": 2} and versions()["svd"] == {"version": 1})
+        with Session(engine) as session:  # an operator takes svd out of service
+            deactivate(session, "svd")
+            session.commit()
+        wait_for(lambda: versions()["svd"] is None)
+        assert "svd" not in client.client.app.state.recommender.snapshot.models  # unloaded, not just hidden
     engine.dispose()
+
+
+def test_no_request_loads_a_model(tmp_path, sqlite_url, monkeypatch):
+    from domain.db import create_db_engine
+    from domain.recommendations import service as service_module
+
+    engine = create_db_engine(sqlite_url)
+    seed_small_demo(engine)
+    settings = settings_for(sqlite_url, tmp_path, refresh_seconds=3600)  # no background refresh in this test
+    train_engines(["demographic_popular"], settings=settings, db_engine=engine)
+    loads = []
+    original = service_module.load_artifact
+    monkeypatch.setattr(service_module, "load_artifact", lambda *a, **k: loads.append(a) or original(*a, **k))
+    token = sign_in(engine, 1)
+    with graphql_client(settings) as client:
+        assert len(loads) == 1  # at start-up, in the lifespan
+        train_engines(["demographic_popular"], settings=settings, db_engine=engine, force=True)
+        for _ in range(3):
+            assert client.gql(RECOMMEND, token=token, k=5)["data"]["recommendations"]["items"]
+            engines = {e["name"]: e for e in client.gql("{ engines { name activeModel { version } } }")["data"]["engines"]}
+            assert engines["demographic_popular"]["activeModel"] == {"version": 1}
+        assert len(loads) == 1
+        client.client.app.state.recommender.refresh()  # what the background task does
+        engines = {e["name"]: e for e in client.gql("{ engines { name activeModel { version } } }")["data"]["engines"]}
+        assert engines["demographic_popular"]["activeModel"] == {"version": 2} and len(loads) == 2
+    engine.dispose()
+
+
+def test_an_engine_failing_at_serving_time_is_degraded_with_its_last_error(trained_db, tmp_path, monkeypatch):
+    from plugins import engine_calls
+    from domain.recommendations import service as service_module
+
+    url, engine = trained_db
+    original = engine_calls.recommend_items
+
+    def failing_svd(manager, name, *args):
+        if name == "svd":
+            raise FloatingPointError("factors overflowed")
+        return original(manager, name, *args)
+
+    token = sign_in(engine, 1)
+    query = "{ engines { name status lastError lastErrorAt } }"
+    with graphql_client(settings_for(url, tmp_path)) as client:
+        monkeypatch.setattr(service_module, "recommend_items", failing_svd)
+        items = client.gql(RECOMMEND, token=token, k=5)["data"]["recommendations"]["items"]
+        assert len(items) == 5  # the other engines answer
+        engines = {e["name"]: e for e in client.gql(query)["data"]["engines"]}
+        assert engines["svd"]["status"] == "DEGRADED"
+        assert engines["svd"]["lastError"] == "FloatingPointError: factors overflowed" and engines["svd"]["lastErrorAt"]
+        assert engines["content_gmm"]["status"] == "READY" and engines["content_gmm"]["lastError"] is None
+        ready = client.client.get("/readyz").json()
+        assert ready["status"] == "ok" and "svd DEGRADED (FloatingPointError: factors overflowed)" in ready["checks"]["models"]
+        monkeypatch.setattr(service_module, "recommend_items", original)  # it recovers: READY again
+        client.gql(RECOMMEND, token=token, k=5)
+        engines = {e["name"]: e for e in client.gql(query)["data"]["engines"]}
+        assert engines["svd"]["status"] == "READY" and engines["svd"]["lastError"].startswith("FloatingPointError")
 
 
 def test_an_old_pickle_artifact_is_refused_and_requests_are_served_without_it(tmp_path, sqlite_url, caplog):
@@ -190,15 +259,17 @@ def test_an_old_pickle_artifact_is_refused_and_requests_are_served_without_it(tm
     named = "query($k: Int!) { recommendations(k: $k, mixName: \"learned\") { mixId items { track { id } } } }"
     with caplog.at_level(logging.WARNING, logger="hz45.recommenders"), graphql_client(settings) as client:
         service = client.client.app.state.recommender
-        service.refresh_seconds = 0
         token = sign_in(engine, 1)
         items = client.gql(RECOMMEND, token=token, k=5, mix=mix)["data"]["recommendations"]["items"]
         assert len(items) == 5
         assert {c["engine"] for i in items for c in i["contributions"]} <= {"demographic_popular"}
         assert client.gql(named, token=token, k=5)["data"]["recommendations"]["mixId"] == "default"
-        engines = {e["name"]: e for e in client.gql("{ engines { name status activeModel { version } } }")["data"]["engines"]}
-        assert engines["svd"]["status"] == "NOT_TRAINED" and engines["svd"]["activeModel"] is None
+        query = "{ engines { name status lastError activeModel { version } } }"
+        engines = {e["name"]: e for e in client.gql(query)["data"]["engines"]}
+        assert engines["svd"]["status"] == "DEGRADED" and engines["svd"]["activeModel"] is None
+        assert "refused" in engines["svd"]["lastError"]
         assert engines["demographic_popular"]["status"] == "READY"
+        service.refresh()
         warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
         assert len([w for w in warnings if w.startswith("svd: refused")]) == 1  # once, not every refresh
         assert len([w for w in warnings if w.startswith("learned: refused")]) == 1
@@ -206,6 +277,7 @@ def test_an_old_pickle_artifact_is_refused_and_requests_are_served_without_it(tm
         # Retraining restores it without --force: a refused active version sets no bar.
         summary = train_engines(["svd"], settings=settings, db_engine=engine)
         assert summary["svd"]["status"] == "active"
+        service.refresh()
         engines = {e["name"]: e["status"] for e in client.gql("{ engines { name status } }")["data"]["engines"]}
         assert engines["svd"] == "READY"
     assert not target.exists()
