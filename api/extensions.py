@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from domain.errors import CodedError
 
@@ -47,8 +52,35 @@ class ErrorCodes(SchemaExtension):
             context.pre_execution_errors = [_coded(e) for e in context.pre_execution_errors]
 
 
+class SubscriptionNeedsAStream(InvalidOperationTypeError):
+    """A subscription sent where one result is expected; the view answers HTTP 400 with this reason."""
+
+    def __init__(self) -> None:
+        super().__init__(OperationType.SUBSCRIPTION)
+
+    def as_http_error_reason(self, method: str) -> str:
+        return (f"A subscription is not answered by one {method} response: subscribe over a WebSocket at /graphql "
+                "(graphql-transport-ws)")
+
+
 class Schema(strawberry.Schema):
-    """Logs only unexpected errors; client errors (coded or invalid queries) are not news."""
+    """Logs only unexpected errors; client errors (coded or invalid queries) are not news.
+
+    ``execute`` gives one result, so it refuses subscriptions (Strawberry would run their
+    generator as a resolver and fail); WebSockets and streaming responses go through ``stream``.
+    """
+
+    async def execute(self, query: str | None, *args: Any,
+                      allowed_operation_types: Iterable[OperationType] | None = None, **kwargs: Any) -> ExecutionResult:
+        if allowed_operation_types is None:
+            allowed_operation_types = DEFAULT_ALLOWED_OPERATION_TYPES
+        allowed = set(allowed_operation_types) - {OperationType.SUBSCRIPTION}
+        try:
+            return await super().execute(query, *args, allowed_operation_types=allowed, **kwargs)
+        except InvalidOperationTypeError as error:
+            if error.operation_type is OperationType.SUBSCRIPTION:
+                raise SubscriptionNeedsAStream from error
+            raise
 
     def process_errors(self, errors, execution_context=None) -> None:
         unexpected = [

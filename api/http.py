@@ -3,7 +3,7 @@
 A request that is not GraphQL at all (a body that is not a JSON object, an unknown
 ``operationName``, a wrong method) gets its HTTP status with a GraphQL-shaped JSON error
 instead of Strawberry's plain text, and a body of ``null``, ``42`` or ``"x"`` gets 400 instead
-of the 500 that Strawberry's ``data.get("query")`` would raise.
+of the 500 that Strawberry's ``data.get("query")`` would raise; so does a body that is not UTF-8.
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ class GraphQLView(GraphQL):
         (or a list of them, for batches)."""
         try:
             value = json.loads(data)
-        except RecursionError as exc:  # nesting deeper than the parser goes
+        # nesting deeper than the parser goes, or bytes that are not UTF-8 (nor UTF-16/32)
+        except (RecursionError, UnicodeDecodeError) as exc:
             raise HTTPException(400, "Unable to parse request body as JSON") from exc
         if isinstance(value, list) and all(isinstance(item, dict) for item in value):
             return value

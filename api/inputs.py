@@ -117,8 +117,12 @@ def _check_ids(value: Any, type_: GraphQLInputType) -> None:
             for name, field in type_.fields.items():
                 if name in value:
                     _check_ids(value[name], field.type)
-    elif type_ is GraphQLID and isinstance(value, str | int) and not isinstance(value, bool):
-        check_id(str(value))
+    elif type_ is GraphQLID:
+        try:  # the text the resolver will get: graphql-core also takes integral floats (1e300)
+            text = GraphQLID.parse_value(value)
+        except GraphQLError:
+            return  # not an ID at all; variable coercion reports it
+        check_id(text)
 
 
 def _operation(document, name: str | None) -> OperationDefinitionNode | None:

@@ -52,7 +52,7 @@ def encode_cursor(*values: Any) -> str:
 def decode_cursor(cursor: str, types: tuple[type, ...]) -> tuple[Any, ...]:
     """The sort key inside ``cursor``; a malformed cursor is a ``BAD_USER_INPUT`` error.
 
-    Integers must fit the database's 64 bits: a bigger one would fail in the driver.
+    Integers must fit the id columns (32 bits on PostgreSQL): a bigger one would fail in the driver.
     """
     try:
         if len(cursor) > MAX_CURSOR_LENGTH:

@@ -37,8 +37,11 @@ def check(summary: str, violations: list[Violation]) -> None:
         raise InvalidInput(summary, violations)
 
 
-# Database ids are signed 64-bit integers on every backend.
-MAX_DB_ID = 2**63 - 1
+# Numeric ids are written within 64 bits (the id rule). The id columns clients name (tracks,
+# artists, playlists) are INTEGER, 32 bits on PostgreSQL: a bigger number names no row on either
+# backend, and no cursor holds one.
+MAX_ID_NUMBER = 2**63 - 1
+MAX_DB_ID = 2**31 - 1
 # The ids a client may name: database ids, Spotify ids (22 characters), job ids (UUIDs).
 MAX_ID_LENGTH = 64
 # Accepted dates leave a wide margin to the ends of Python's calendar (years 1 and 9999), so
@@ -47,12 +50,18 @@ EARLIEST_DATE = date(1000, 1, 1)
 LATEST_DATE = date(8999, 12, 31)
 
 
-def db_id(text: str) -> int | None:
-    """The database id ``text`` spells (ASCII digits within 64 bits), or None."""
-    if text.isascii() and text.isdigit() and len(text.lstrip("0")) <= len(str(MAX_DB_ID)):
+def _number(text: str) -> int | None:
+    """The number ``text`` spells in ASCII digits within 64 bits, or None."""
+    if text.isascii() and text.isdigit() and len(text.lstrip("0")) <= len(str(MAX_ID_NUMBER)):
         value = int(text)
-        return value if value <= MAX_DB_ID else None
+        return value if value <= MAX_ID_NUMBER else None
     return None
+
+
+def db_id(text: str) -> int | None:
+    """The database id ``text`` spells, or None (also for a number above every row's id)."""
+    value = _number(text)
+    return value if value is not None and value <= MAX_DB_ID else None
 
 
 def check_id(text: str, argument: str | None = None) -> str:
@@ -62,8 +71,8 @@ def check_id(text: str, argument: str | None = None) -> str:
     if len(text) > MAX_ID_LENGTH or not text.isascii():
         raise BadUserInput(f"Malformed id {text[:MAX_ID_LENGTH]!r}: ids are at most {MAX_ID_LENGTH} ASCII characters",
                            **details)
-    if text.isdigit() and db_id(text) is None:
-        raise BadUserInput(f"Malformed id {text!r}: numeric ids are at most {MAX_DB_ID}", **details)
+    if text.isdigit() and _number(text) is None:
+        raise BadUserInput(f"Malformed id {text!r}: numeric ids are at most {MAX_ID_NUMBER}", **details)
     return text
 
 
