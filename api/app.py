@@ -113,7 +113,7 @@ def create_app(settings: Settings | None = None, *, engine=None, startup: list[C
     routes = [
         Route("/healthz", healthz),
         Route("/readyz", readyz),
-        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route("/graphql", graphql),
         WebSocketRoute("/graphql", graphql),
     ]
     if settings.redis_url:

@@ -25,6 +25,7 @@ from domain.errors import BadUserInput, NotFound
 from domain.recommendations import user_context as data
 from domain.recommendations.service import MixError, RecommenderService
 from domain.settings import EngineWeight
+from domain.validation import check_id, db_id
 
 MAX_K = 100
 MAX_DAYS = 3660
@@ -35,11 +36,19 @@ def _check_k(k: int) -> None:
         raise BadUserInput(f"k must be between 1 and {MAX_K}, got {k}", argument="k")
 
 
-def _ids(values: list[strawberry.ID], argument: str) -> list[int]:
-    try:
-        return [int(v) for v in values]
-    except ValueError as exc:
-        raise BadUserInput(f"{argument} takes track ids", argument=argument) from exc
+def _ids(values: list[strawberry.ID], argument: str) -> tuple[list[int], list[str]]:
+    """The database ids named in ``values`` and the well-formed ids that name no row."""
+    found, beyond = [], []
+    for value in values:
+        text = check_id(str(value), argument)
+        if not text.isdigit():
+            raise BadUserInput(f"{argument} takes track ids, got {text!r}", argument=argument)
+        number = db_id(text)
+        if number is None:
+            beyond.append(text)
+        else:
+            found.append(number)
+    return found, beyond
 
 
 async def _service(info: Info[Context, None]) -> RecommenderService:
@@ -84,7 +93,7 @@ class RecommendationQuery:
         except MixError as exc:
             argument = "mixName" if mix_name is not None else "mix"
             raise BadUserInput(str(exc), argument=argument, installed=sorted(service.info)) from exc
-        seeds = _ids(seed_track_ids or [], "seedTrackIds")
+        seeds, beyond = _ids(seed_track_ids or [], "seedTrackIds")
         settings = info.context.settings.recommenders
 
         def load(session):
@@ -96,8 +105,9 @@ class RecommendationQuery:
             return missing, context, exclude
 
         missing, context, exclude = await info.context.run(load)
-        if missing:
-            raise NotFound(f"Unknown seed tracks: {sorted(missing)}", argument="seedTrackIds")
+        if missing or beyond:
+            unknown = [str(i) for i in sorted(missing)] + beyond
+            raise NotFound(f"Unknown seed tracks: {', '.join(unknown)}", argument="seedTrackIds")
         items = await to_thread.run_sync(service.recommend, context, k, chosen, exclude | set(seeds), max_per_artist)
         tracks = await info.context.loaders.track.load_many([i.item_id for i in items])
         return RecommendationList(
@@ -114,7 +124,8 @@ class RecommendationQuery:
     @strawberry.field(description="Tracks similar to a track (content engine; other engines may add).")
     async def similar_tracks(self, info: Info[Context, None], track_id: strawberry.ID, k: int = 10) -> list[SimilarTrack]:
         _check_k(k)
-        track = await info.context.loaders.track.load(_ids([track_id], "trackId")[0])
+        found, _ = _ids([track_id], "trackId")
+        track = await info.context.loaders.track.load(found[0]) if found else None
         if track is None:
             raise NotFound(f"No track with id {track_id!r}", argument="trackId")
         service = await _service(info)

@@ -1,6 +1,7 @@
 """Defects the GraphQL fuzzing found, each pinned by the smallest request that showed it: a
 subscription over plain HTTP, a body that is not UTF-8, numeric ids beyond the id columns of
-PostgreSQL, and ids sent as JSON numbers with a fraction part of zero."""
+PostgreSQL (recommendation seeds included), ids sent as JSON numbers with a fraction part of
+zero, and HTTP methods other than GET and POST."""
 
 from __future__ import annotations
 
@@ -96,10 +97,29 @@ def test_ids_above_the_id_columns_name_nothing():
     pytest.param('mutation($id: ID!) { addToPlaylist(trackId: "1", rating: 3, playlistId: $id) { id } }', True,
                  id="add-to-playlist"),
     pytest.param("mutation($id: ID!) { removeFromPlaylist(trackId: $id) { id } }", True, id="remove-track"),
+    pytest.param("query($id: ID!) { similarTracks(trackId: $id) { score } }", False, id="similar-tracks"),
+    pytest.param("query($id: ID!) { recommendations(seedTrackIds: [\"1\", $id]) { mixId } }", True, id="seed-tracks"),
 ])
 def test_an_id_above_every_row_is_not_found_on_every_database(catalog_app, query, signed_in):
     client, token = catalog_app
     assert error_codes(gql(client, query, token if signed_in else None, id=ABOVE_ROWS)) == ["NOT_FOUND"]
+
+
+@pytest.mark.parametrize("query", [
+    "query($id: ID!) { similarTracks(trackId: $id) { score } }",
+    "query($id: ID!) { recommendations(seedTrackIds: [$id]) { mixId } }",
+])
+@pytest.mark.parametrize("ident", ["x1", "-1", "1" * 30, "\u00b2"])
+def test_a_malformed_track_id_for_recommendations_is_bad_input(catalog_app, query, ident):
+    client, token = catalog_app
+    assert error_codes(gql(client, query, token, id=ident)) == ["BAD_USER_INPUT"]
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
+def test_another_http_method_is_a_json_405(client, method):
+    response = client.request(method, "/graphql", json={"query": "{ genres { name } }"})
+    assert response.status_code == 405
+    assert response.json()["errors"][0]["extensions"]["code"] == "METHOD_NOT_ALLOWED"
 
 
 def test_a_play_of_an_id_above_every_row_is_an_unknown_track(catalog_app):

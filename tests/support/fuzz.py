@@ -136,12 +136,10 @@ def real_values(engine, client: TestClient, token: str) -> dict[str, list]:
 
 
 # Which dictionary each argument draws from (``<Type>.<field>.<argument>``, ``*`` for any).
-# similarTracks and seedTrackIds get real ids only: the recommendation resolvers parse ids with
-# int(), so an id beyond the id columns still fails there on PostgreSQL.
 BINDINGS = {
     "*.*.id": "edge_ids", "*.*.playlistId": "edge_ids", "Mutation.*.trackId": "edge_ids",
     "Mutation.recordPlays.events[*].trackId": "edge_ids",
-    "Query.similarTracks.trackId": "ids", "Query.recommendations.seedTrackIds[*]": "ids",
+    "Query.similarTracks.trackId": "edge_ids", "Query.recommendations.seedTrackIds[*]": "edge_ids",
     "*.*.after": "cursors", "Query.tracks.genre": "genres", "Query.tracks.search": "words",
     "Mutation.retrain.engine": "engines", "Query.recommendations.mix[*].engine": "engines",
     "Query.recommendations.mixName": "mixes", "*.*.nickname": "nicknames", "Mutation.logIn.password": "passwords",
