@@ -1,4 +1,8 @@
-"""Error handling of the schema: stable error codes, masking and logging of unexpected errors."""
+"""Error handling of the schema: stable error codes, masking and logging of unexpected errors.
+
+An outage of the database or Redis is not a bug: it answers ``SERVICE_UNAVAILABLE`` (naming the
+service, never its address) and logs one line instead of a traceback.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ import logging
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+import redis.exceptions
+import sqlalchemy.exc
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
@@ -22,8 +28,27 @@ INTERNAL_MESSAGE = "Internal server error"
 VALIDATION_CODE = "GRAPHQL_VALIDATION_FAILED"
 
 
+def _outage(original: BaseException | None) -> str | None:
+    """The service a resolver's exception says is down or too slow (``database``, ``redis``), or None."""
+    if isinstance(original, sqlalchemy.exc.OperationalError | sqlalchemy.exc.TimeoutError):
+        return "database"  # refused or lost connections, statement timeouts, a full pool, a locked SQLite file
+    if isinstance(original, redis.exceptions.ConnectionError | redis.exceptions.TimeoutError):
+        return "redis"
+    return None
+
+
+def _unavailable(error: GraphQLError, service: str) -> GraphQLError:
+    log.warning("%s unavailable: %s", service, type(error.original_error).__name__)
+    return GraphQLError(
+        f"The {service} is unavailable or too slow right now; try again shortly", nodes=error.nodes, path=error.path,
+        extensions={"code": "SERVICE_UNAVAILABLE", "service": service},
+    )
+
+
 def _coded(error: GraphQLError) -> GraphQLError:
     original = error.original_error
+    if (service := _outage(original)) is not None:
+        return _unavailable(error, service)
     if isinstance(original, CodedError) or (error.extensions or {}).get("code"):
         if isinstance(original, CodedError):
             error.extensions = {**(error.extensions or {}), **original.extensions}
@@ -86,6 +111,7 @@ class Schema(strawberry.Schema):
         unexpected = [
             e for e in errors
             if e.original_error is not None and not isinstance(e.original_error, GraphQLError | CodedError)
+            and _outage(e.original_error) is None
         ]
         if unexpected:
             super().process_errors(unexpected, execution_context)
