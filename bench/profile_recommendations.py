@@ -1,4 +1,4 @@
-"""Profile ``recommendations(k: 10)`` with the default mix: py-spy on a real ``hz45 serve``.
+"""Profile ``recommendations(k: 10)`` with the default mix (or another ``--operation``): py-spy on a real ``hz45 serve``.
 
 Seeds the demo into a SQLite file (kept with ``--db``), trains every engine and the learned
 mix when the file has no models yet, starts ``hz45 serve`` (default settings) and records it
@@ -42,6 +42,13 @@ PY_SPY = str(Path(sys.executable).with_name("py-spy"))
 
 QUERY = ("query($k: Int!) { recommendations(k: $k) { mixId items { track { id name } score reason "
          "contributions { engine score } } } }")
+TRACK_FIELDS = "id name popularity artists { name } genres"
+OPERATIONS = {  # --operation: (document, variables), as the load benchmark sends them
+    "recommendations": (QUERY, {"k": 10}),
+    "genre": (f'query {{ tracks(genre: "pop", first: 20) {{ edges {{ cursor node {{ {TRACK_FIELDS} }} }} '
+              "pageInfo { endCursor hasNextPage } } }", {}),
+    "search": (f'query {{ tracks(search: "love", first: 20) {{ totalCount edges {{ node {{ {TRACK_FIELDS} }} }} }} }}', {}),
+}
 
 
 def prepare(path: Path) -> None:
@@ -65,7 +72,7 @@ def prepare(path: Path) -> None:
 
 
 PROJECT = ("api/", "domain/", "engines/", "plugins/", "jobs/")
-IDLE = ("wait (threading.py", "select (selectors.py", "_worker (concurrent", "run (asyncio/runners.py")
+IDLE = ("Condition.wait (threading.py", "select (selectors.py", "_worker (concurrent", "Runner.run (asyncio/runners.py")
 
 
 def hot_functions(collapsed: Path, top: int) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
@@ -87,14 +94,15 @@ def hot_functions(collapsed: Path, top: int) -> tuple[list[tuple[str, float]], l
     return ours[:top], [(f, n / busy) for f, n in own.most_common(top)]
 
 
-def load(url: str, tokens: list[str], calls: int, clients: int) -> list[float]:
-    """``calls`` recommendation requests from ``clients`` threads; the latencies in ms."""
+def load(url: str, tokens: list[str], calls: int, clients: int, operation: str = "recommendations") -> list[float]:
+    """``calls`` requests of ``operation`` from ``clients`` threads; the latencies in ms."""
+    query, variables = OPERATIONS[operation]
     rng = np.random.default_rng(0)
     chosen = [tokens[i] for i in rng.integers(len(tokens), size=calls)]
 
     def one(token: str) -> float:
         started = time.perf_counter()
-        response = httpx.post(url, json={"query": QUERY, "variables": {"k": 10}},
+        response = httpx.post(url, json={"query": query, "variables": variables},
                               headers={"authorization": f"Bearer {token}"}, timeout=60)
         body = response.json()
         assert response.status_code == 200 and "errors" not in body, response.text
@@ -111,6 +119,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--users", type=int, default=500, help="distinct signed-in listeners to sample")
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--operation", choices=sorted(OPERATIONS), default="recommendations")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--set", action="append", default=[], metavar="HZ45_X=VALUE",
                         help="a setting for the server (default: none, the default configuration)")
@@ -127,7 +136,7 @@ def main() -> None:
     url = f"http://127.0.0.1:{args.port}/graphql"
     try:
         wait_until_ready(f"http://127.0.0.1:{args.port}/readyz", server)
-        load(url, tokens, 40, args.clients)  # warm-up
+        load(url, tokens, 40, args.clients, args.operation)  # warm-up
         with tempfile.TemporaryDirectory() as tmp:
             collapsed = Path(tmp) / "stacks.txt"
             spy = subprocess.Popen([PY_SPY, "record", "--format", "raw", "--function", "--rate", "250", "--nonblocking",
@@ -135,7 +144,7 @@ def main() -> None:
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(1)
             print(f"profiling {args.calls} calls from {args.clients} clients ...", file=sys.stderr, flush=True)
-            samples = load(url, tokens, args.calls, args.clients)
+            samples = load(url, tokens, args.calls, args.clients, args.operation)
             spy.send_signal(signal.SIGINT)
             spy.wait(60)
             hot = hot_functions(collapsed, args.top)
