@@ -143,10 +143,21 @@ def _check_variables(schema: GraphQLSchema, operation: OperationDefinitionNode, 
             _check_ids(variables[name], type_)
 
 
+class DocumentTextGuard(SchemaExtension):
+    """Refuse a document holding characters no database stores, before it is parsed (or looked
+    up in the parse cache); escaped ones are checked by :class:`InputGuard`'s literal rule."""
+
+    def on_parse(self) -> Iterator[None]:
+        query = self.execution_context.query
+        if query:
+            check_text(query)
+        yield
+
+
 class InputGuard(SchemaExtension):
     """Refuse what no resolver should see, before it runs.
 
-    - characters no database stores (NUL, lone surrogates) in the document or its variables;
+    - characters no database stores (NUL, lone surrogates) in literals or variables;
     - malformed ids (:func:`domain.validation.check_id`);
     - a document of several operations without ``operationName`` (Strawberry would run the first).
     """
@@ -156,15 +167,10 @@ class InputGuard(SchemaExtension):
         context.validation_rules = (*context.validation_rules, LiteralRule)
         yield
 
-    def on_parse(self) -> Iterator[None]:
-        query = self.execution_context.query
-        if query:
-            check_text(query)  # raw characters; escaped ones are checked by LiteralRule
-        yield
-
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
-        if context.pre_execution_errors is None:
+        # None before validation, or the (cached) validation's errors, empty for a valid document
+        if not context.pre_execution_errors:
             # Strawberry fills in the first operation's name when the client gave none; only
             # the private attribute tells whether one was given.
             name = getattr(context, "_provided_operation_name", None)

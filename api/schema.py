@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import partial
 
 import strawberry
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter, ValidationCache
 
 from api.accounts.mutations import AccountMutation
 from api.accounts.queries import AccountQuery
@@ -14,7 +14,7 @@ from api.charts.queries import ChartQuery
 from api.charts.subscriptions import Subscription
 from api.cost import QueryCostLimiter
 from api.extensions import ErrorCodes, Schema
-from api.inputs import SCALAR_OVERRIDES, InputGuard
+from api.inputs import SCALAR_OVERRIDES, DocumentTextGuard, InputGuard
 from api.jobs.mutations import JobMutation
 from api.jobs.queries import JobQuery
 from api.playlists.mutations import PlaylistMutation
@@ -35,6 +35,9 @@ class Mutation(AccountMutation, PlaylistMutation, PlayMutation, JobMutation):
     """Every mutation of 4.5Hz."""
 
 
+VALIDATED_DOCUMENTS = 512
+
+
 def build_schema(limits: ApiSettings | None = None) -> strawberry.Schema:
     """The schema with its input rules, query limits (depth, aliases, tokens, cost) and error handling."""
     limits = limits or ApiSettings()
@@ -44,6 +47,11 @@ def build_schema(limits: ApiSettings | None = None) -> strawberry.Schema:
         subscription=Subscription,
         scalar_overrides=SCALAR_OVERRIDES,
         extensions=[
+            DocumentTextGuard,
+            # Clients send the same documents again and again (only variables change): validate
+            # each once (about 1.7 ms of a recommendations request). InputGuard checks every
+            # request's variables after the (cached) validation.
+            ValidationCache(maxsize=VALIDATED_DOCUMENTS),
             InputGuard,
             partial(QueryCostLimiter, max_cost=limits.max_query_cost, default_page_size=limits.default_page_size,
                     max_page_size=limits.max_page_size),

@@ -117,6 +117,21 @@ def test_bad_input_is_bad_user_input(app, query, variables):
     assert set(codes(post(app, query, **variables))) == {"BAD_USER_INPUT"}
 
 
+def test_variables_are_checked_on_every_request_of_a_validated_document(app, monkeypatch):
+    """Validation is cached per document; the variables of each request are still checked."""
+    import strawberry.schema.schema as strawberry_schema
+
+    calls = []
+    real = strawberry_schema.validate
+    monkeypatch.setattr(strawberry_schema, "validate", lambda *a, **k: calls.append(1) or real(*a, **k))
+    query = "query($id: ID!) { track(id: $id) { id } } # cached-document"
+    assert post(app, query, id="1").json()["data"] == {"track": {"id": "1"}}
+    assert set(codes(post(app, query, id="\u00b2"))) == {"BAD_USER_INPUT"}
+    assert set(codes(post(app, query, id="1" * 30))) == {"BAD_USER_INPUT"}
+    assert post(app, query, id="2").json()["data"] == {"track": {"id": "2"}}
+    assert len(calls) <= 1  # validated once (or never, when an earlier test cached this document)
+
+
 @pytest.mark.parametrize(("query", "variables"), SIGNED_IN_BAD_INPUT)
 def test_bad_input_of_signed_in_users_is_bad_user_input(app, token, query, variables):
     assert set(codes(post(app, query, token, **variables))) == {"BAD_USER_INPUT"}
