@@ -23,8 +23,11 @@ from domain.settings import Settings, get_settings
 
 log = logging.getLogger("hz45.jobs.queues")
 
-# Listening order of a worker started without queue names: fast, user-visible work first.
+# Every queue, in the order a worker on all of them listens: fast, user-visible work first.
 QUEUES = ("realtime", "default", "training")
+# The workers ``hz45 worker`` starts without queue names: retraining gets one of its own, so that
+# a long retrain never holds the charts back.
+WORKER_QUEUES = (("realtime", "default"), ("training",))
 
 JOB_QUEUES = {
     "jobs.charts.aggregate_charts": "realtime",

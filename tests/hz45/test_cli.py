@@ -18,8 +18,9 @@ import hz45.commands
 from domain.accounts.users import Gender
 from domain.catalog.tables import Track
 from domain.db import create_db_engine
+from domain.jobs import worker as workers
 from hz45.cli import main
-from hz45.commands import create_user, seed_demo
+from hz45.commands import create_user, seed_demo, worker
 from jobs.demo_data import DemoConfig
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -110,3 +111,4 @@ def test_option_values_repeated_for_a_light_help_match_their_source():
     assert create_user.GENDERS == tuple(g.value for g in Gender)
     defaults = {f.name: f.default for f in fields(DemoConfig)}
     assert (seed_demo.USERS, seed_demo.TRACKS, seed_demo.SEED) == (defaults["users"], defaults["tracks"], defaults["seed"])
+    assert (worker.HEARTBEAT_SECONDS, worker.MISSED_BEATS) == (workers.HEARTBEAT_SECONDS, workers.MISSED_BEATS)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from domain.jobs.queues import RETRY_INTERVALS, enqueue, fetch_job, inprocess_runner, queue_for
+from domain.jobs.queues import QUEUES, RETRY_INTERVALS, WORKER_QUEUES, enqueue, fetch_job, inprocess_runner, queue_for
 from domain.settings import Settings
 from tests.support.activity import add_plays, at, seed_activity
 
@@ -38,6 +38,11 @@ def test_jobs_go_to_their_queue():
     assert queue_for("jobs.charts.aggregate_charts") == "realtime"
     assert queue_for("jobs.retrain.retrain") == "training"
     assert queue_for("jobs.ingest.import_top50") == "default"
+
+
+def test_the_default_workers_listen_on_every_queue_once_training_alone():
+    assert sorted(q for group in WORKER_QUEUES for q in group) == sorted(QUEUES)
+    assert ("training",) in WORKER_QUEUES
 
 
 @pytest.mark.redis
