@@ -7,6 +7,12 @@ from dataclasses import dataclass
 from engines.base import EngineConfig
 
 OBJECTIVES = ("implicit", "rating")
+# Lightning strategies the engine supports: one process, or data-parallel processes that each
+# train a replica on their share of every batch. "ddp_spawn" (and "ddp_fork") start workers
+# for each training and hand the model back to the calling process alone; with "ddp" every
+# process runs the caller's whole program (Lightning re-runs the command, or torchrun/srun
+# started it), so each one also does whatever the caller does with the model.
+STRATEGIES = ("auto", "ddp", "ddp_spawn", "ddp_fork", "ddp_notebook")
 MIN_STEPS = 128  # a small training set still gets this many optimiser steps per epoch
 MIN_BATCH = 256
 
@@ -22,6 +28,13 @@ class NCFConfig(EngineConfig):
     fused and fine-tuned for ``epochs`` with plain SGD at ``finetune_lr``, as in the NCF paper.
     ``lr_decay`` multiplies the learning rate after every epoch; ``dropout`` applies before
     each MLP layer; ``demo_dim=0`` turns the age-group/gender embeddings off.
+
+    ``accelerator``, ``devices``, ``strategy`` and ``num_nodes`` go to Lightning's ``Trainer``:
+    by default one process, on a GPU when there is one. ``devices=N`` with ``strategy=
+    "ddp_spawn"`` trains in N processes (N GPUs, or N CPU processes over gloo with
+    ``accelerator="cpu"``); see :data:`STRATEGIES`. ``batch_size`` stays the batch of one
+    optimiser step across all processes, each taking its share, so a config trains the same
+    model (up to float rounding) on any number of them.
     """
 
     # The defaults train in about 3 minutes on 2 CPU cores on ML-1M (docs/benchmarks.md):
@@ -44,6 +57,9 @@ class NCFConfig(EngineConfig):
     val_fraction: float = 0.1
     max_seconds: float | None = None
     accelerator: str = "auto"
+    devices: int | str = 1  # processes per node: a count, or "auto" (every GPU, else one)
+    strategy: str = "auto"
+    num_nodes: int = 1
     rating_scale: tuple[float, float] = (0.0, 5.0)
 
     def batch_for(self, rows: int) -> int:
@@ -56,3 +72,5 @@ class NCFConfig(EngineConfig):
         self.rating_scale = tuple(float(x) for x in self.rating_scale)  # type: ignore[assignment]
         if self.objective not in OBJECTIVES:
             raise ValueError(f"unknown objective {self.objective!r}; expected one of {OBJECTIVES}")
+        if self.strategy not in STRATEGIES:
+            raise ValueError(f"unknown strategy {self.strategy!r}; expected one of {STRATEGIES}")

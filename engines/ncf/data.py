@@ -10,7 +10,7 @@ import lightning.pytorch as pl
 import numpy as np
 import pandas as pd
 import torch
-from torch.utils.data import DataLoader, IterableDataset, TensorDataset
+from torch.utils.data import DataLoader, IterableDataset
 
 from engines.base import TrainingData
 
@@ -95,7 +95,12 @@ def sample_negatives(
 
 
 class EpochBatches(IterableDataset):
-    """Shuffled batches of tensors; ``make_epoch(rng)`` builds each epoch's arrays anew."""
+    """Shuffled batches of tensors; ``make_epoch(rng)`` builds each epoch's arrays anew.
+
+    In data-parallel training every process (``rank`` of ``world``) draws the same epoch and
+    takes its share of each batch, so together the processes take the batches one process
+    would: DDP's averaged gradient is that of the whole batch, and the seed fixes each share.
+    """
 
     def __init__(
         self,
@@ -103,6 +108,8 @@ class EpochBatches(IterableDataset):
         n_rows: int,
         batch_size: int,
         seed: int,
+        rank: int = 0,
+        world: int = 1,
     ) -> None:
         self.make_epoch, self.n_rows, self.batch_size, self.seed = (
             make_epoch,
@@ -110,6 +117,7 @@ class EpochBatches(IterableDataset):
             batch_size,
             seed,
         )
+        self.rank, self.world = rank, world
         self.epoch = 0
 
     def __len__(self) -> int:
@@ -122,7 +130,16 @@ class EpochBatches(IterableDataset):
         order = rng.permutation(len(arrays[0]))
         tensors = [torch.from_numpy(np.ascontiguousarray(a[order])) for a in arrays]
         for start in range(0, len(order), self.batch_size):
-            yield tuple(t[start : start + self.batch_size] for t in tensors)
+            share = self._share(start, min(start + self.batch_size, len(order)))
+            yield tuple(t[share] for t in tensors)
+
+    def _share(self, start: int, stop: int) -> slice:
+        """This rank's contiguous part of the batch ``start:stop`` (sizes differ by one at most)."""
+        n = stop - start
+        low, high = start + n * self.rank // self.world, start + n * (self.rank + 1) // self.world
+        # A last batch smaller than the world leaves some ranks nothing; they repeat its first
+        # row, as every rank must step together (an empty batch has no mean loss).
+        return slice(low, high) if high > low else slice(start, start + 1)
 
 
 class NCFDataModule(pl.LightningDataModule):
@@ -131,7 +148,8 @@ class NCFDataModule(pl.LightningDataModule):
     ``implicit``: each epoch has every training positive plus ``num_negatives`` fresh
     negatives per positive; validation holds out the latest interaction of up to
     ``val_users`` users, ranked against 99 sampled negatives. ``rating``: a random
-    ``val_fraction`` of the ratings is held out.
+    ``val_fraction`` of the ratings is held out. Under a distributed trainer each process
+    loads its share of every training batch and of the validation rows.
     """
 
     def __init__(self, indexed: IndexedData, objective: str, batch_size: int, num_negatives: int,
@@ -187,14 +205,18 @@ class NCFDataModule(pl.LightningDataModule):
         )
         self.val_tensors = (torch.from_numpy(users), torch.from_numpy(candidates))
 
+    def _rank_and_world(self) -> tuple[int, int]:
+        trainer = self.trainer
+        return (trainer.global_rank, trainer.world_size) if trainer is not None else (0, 1)
+
     def train_dataloader(self) -> DataLoader:
         d, rows = self.indexed, self.train_rows
         users, items, targets = d.pair_users[rows], d.pair_items[rows], d.targets[rows]
+        rank, world = self._rank_and_world()
         if self.objective == "rating" or self.num_negatives == 0:
             return DataLoader(
-                EpochBatches(
-                    lambda rng: (users, items, targets), len(rows), self.batch_size, self.seed
-                ),
+                EpochBatches(lambda rng: (users, items, targets), len(rows), self.batch_size,
+                             self.seed, rank, world),  # fmt: skip
                 batch_size=None,
             )
         seen = d.seen_keys()
@@ -206,9 +228,17 @@ class NCFDataModule(pl.LightningDataModule):
             return np.r_[users, neg_users], np.r_[items, negatives], labels
 
         return DataLoader(
-            EpochBatches(make_epoch, len(labels), self.batch_size, self.seed), batch_size=None
+            EpochBatches(make_epoch, len(labels), self.batch_size, self.seed, rank, world),
+            batch_size=None,
         )
 
     def val_dataloader(self) -> DataLoader:
+        """This process's validation rows (every ``world``-th from its ``rank``) in as many
+        batches as every other process has, as DDP needs the processes to step together. A
+        batch may be empty; the metrics weigh each process by its rows."""
         batch = 4096 if self.objective == "rating" else 512
-        return DataLoader(TensorDataset(*self.val_tensors), batch_size=batch)
+        rank, world = self._rank_and_world()
+        most_rows = -(-len(self.val_tensors[0]) // world)  # of any process
+        n_batches = max(1, -(-most_rows // batch))
+        parts = [torch.tensor_split(t[rank::world], n_batches) for t in self.val_tensors]
+        return DataLoader(list(zip(*parts, strict=True)), batch_size=None)

@@ -6,10 +6,11 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, Self
 
 import lightning.pytorch as pl
@@ -17,7 +18,6 @@ import numpy as np
 import pandas as pd
 import torch
 from lightning.pytorch.callbacks import EarlyStopping
-from lightning.pytorch.trainer.states import TrainerFn
 from scipy import sparse
 
 from engines.base import Engine, TrainingData, UserContext
@@ -26,6 +26,8 @@ from engines.ncf.data import IndexedData, NCFDataModule, index_data
 from engines.ncf.module import NeuMF, fuse
 
 ARTIFACT_FORMAT = 1
+RESULT = "ncf_result/"  # callback_metrics keys that carry a fit's summary (see _KeepBest)
+LIGHTNING_LOGGERS = ("lightning.pytorch", "lightning.fabric", "lightning")
 log = logging.getLogger("hz45.engines.ncf")
 
 
@@ -36,6 +38,26 @@ class _Progress(pl.Callback):
     def __init__(self, label: str, epochs: int, monitor: str, deadline: float | None) -> None:
         self.label, self.epochs, self.monitor, self.deadline = label, epochs, monitor, deadline
         self.started = time.perf_counter()
+        self.shown = log.isEnabledFor(logging.INFO)
+        self.in_worker = False
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # Only ddp_spawn's worker processes unpickle the trainer: nothing configures logging
+        # there, so carry over the caller's quiet Lightning and its choice to see progress.
+        self.__dict__.update(state)
+        _silence_lightning()
+        if self.shown and not log.hasHandlers():
+            handler = logging.StreamHandler(sys.stderr)
+            handler.setFormatter(logging.Formatter("%(message)s"))
+            log.addHandler(handler)
+            log.setLevel(logging.INFO)
+        self.in_worker = True
+
+    def setup(self, trainer: pl.Trainer, module: pl.LightningModule, stage: str) -> None:
+        if self.in_worker:
+            # Lightning hands the weights back through a fresh temporary folder that it leaves
+            # behind: made inside the training's own folder, it goes away with that.
+            tempfile.tempdir = trainer.default_root_dir
 
     def on_train_epoch_start(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
         self.started = time.perf_counter()
@@ -46,16 +68,29 @@ class _Progress(pl.Callback):
         seconds = now - self.started
         value = trainer.callback_metrics.get(self.monitor)
         shown = f"{self.monitor} {float(value):.4f}" if value is not None else "no validation"
-        log.info("%sepoch %d/%d: train loss %.4f, %s, %.1fs", self.label,
-                 trainer.current_epoch + 1, self.epochs, module.epoch_train_loss(), shown, seconds)  # fmt: skip
-        if self.deadline is not None and now + seconds > self.deadline:
-            if trainer.current_epoch + 1 < self.epochs:
+        loss = module.epoch_train_loss()  # on every process: it sums over them
+        if trainer.is_global_zero:
+            log.info("%sepoch %d/%d: train loss %.4f, %s, %.1fs", self.label,
+                     trainer.current_epoch + 1, self.epochs, loss, shown, seconds)  # fmt: skip
+        if self.deadline is None:
+            return
+        # Processes stop together, when any of them would overrun.
+        overrun = trainer.strategy.reduce_boolean_decision(now + seconds > self.deadline, all=False)
+        if overrun:
+            if trainer.current_epoch + 1 < self.epochs and trainer.is_global_zero:
                 log.info("%sstopping: the next epoch would overrun max_seconds", self.label)
             trainer.should_stop = True
 
 
 class _KeepBest(pl.Callback):
-    """Keeps the weights of the best validation epoch in memory (no checkpoint files)."""
+    """Keeps the weights of the best validation epoch in memory (no checkpoint files) and
+    puts them back into the module when training ends.
+
+    The validation before the first epoch (Lightning's sanity check over the whole split)
+    lets the starting weights compete as epoch 0. The best epoch's metrics and the epoch
+    count go into ``trainer.callback_metrics`` under :data:`RESULT`, which ddp_spawn carries
+    back to the calling process along with the (best) weights.
+    """
 
     def __init__(self, monitor: str, mode: str) -> None:
         self.monitor, self.sign = monitor, 1.0 if mode == "max" else -1.0
@@ -65,27 +100,37 @@ class _KeepBest(pl.Callback):
 
     def on_validation_end(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
         value = trainer.callback_metrics.get(self.monitor)
-        if trainer.sanity_checking or value is None or self.sign * float(value) <= self.best:
+        if value is None or self.sign * float(value) <= self.best:
             return
         self.best = self.sign * float(value)
         self.state = {k: v.detach().clone() for k, v in module.state_dict().items()}
         metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("val_")}
-        fitting = trainer.state.fn == TrainerFn.FITTING
-        epoch = trainer.current_epoch + 1 if fitting else 0  # 0: the starting weights
+        epoch = 0 if trainer.sanity_checking else trainer.current_epoch + 1
         self.metrics = metrics | {"best_epoch": epoch}
+
+    def on_train_end(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
+        if self.state is not None:
+            module.load_state_dict(self.state)
+        summary = self.metrics | {"epochs": trainer.current_epoch}
+        results = {RESULT + name: torch.tensor(float(value)) for name, value in summary.items()}
+        trainer.callback_metrics.update(results)
+
+
+def _silence_lightning() -> None:
+    """Lightning's start-up banners and data-loader advice off (log levels, warning filters)."""
+    warnings.filterwarnings("ignore", module=r"lightning\..*")
+    warnings.filterwarnings("ignore", message=r".*does not have many workers.*")
+    for name in LIGHTNING_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 @contextlib.contextmanager
 def _quiet() -> Iterator[None]:
-    """Silence Lightning's start-up banners and data-loader advice during training."""
-    names = ("lightning.pytorch", "lightning.fabric", "lightning")
-    levels = {name: logging.getLogger(name).level for name in names}
+    """Silence Lightning during training, restoring its log levels and warning filters after."""
+    levels = {name: logging.getLogger(name).level for name in LIGHTNING_LOGGERS}
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", module=r"lightning\..*")
-        warnings.filterwarnings("ignore", message=r".*does not have many workers.*")
-        for name in names:
-            logging.getLogger(name).setLevel(logging.WARNING)
         try:
+            _silence_lightning()
             yield
         finally:
             for name, level in levels.items():
@@ -93,7 +138,8 @@ def _quiet() -> Iterator[None]:
 
 
 class NCFEngine(Engine):
-    """Neural collaborative filtering (NeuMF + demographics); CPU by default, GPU when present."""
+    """Neural collaborative filtering (NeuMF + demographics); CPU by default, GPU when present,
+    several processes (GPUs or CPU) with ``strategy="ddp_spawn"`` and ``devices=N``."""
 
     name = "ncf"
     config_class = NCFConfig
@@ -103,7 +149,6 @@ class NCFEngine(Engine):
         """Train with early stopping on the validation split; keeps the best epoch's weights."""
         cfg = self.config
         self._deadline = time.perf_counter() + cfg.max_seconds if cfg.max_seconds else None
-        pl.seed_everything(cfg.seed, verbose=False)
         indexed = index_data(data, cfg.objective)
         rows = len(indexed.targets) * (1 + (cfg.num_negatives if cfg.objective == "implicit" else 0))
         datamodule = NCFDataModule(indexed, cfg.objective, cfg.batch_for(rows), cfg.num_negatives,
@@ -123,25 +168,30 @@ class NCFEngine(Engine):
         if cfg.pretrain_epochs:
             # max_seconds is shared out by epochs: what a phase leaves goes to the next ones.
             left = 2 * cfg.pretrain_epochs + cfg.epochs
-            gmf = self._train(new_module("gmf"), datamodule, cfg.pretrain_epochs, "gmf_",
+            gmf = self._train(lambda: new_module("gmf"), datamodule, cfg.pretrain_epochs, "gmf_",
                               share=cfg.pretrain_epochs / left)  # fmt: skip
-            mlp = self._train(new_module("mlp"), datamodule, cfg.pretrain_epochs, "mlp_",
+            mlp = self._train(lambda: new_module("mlp"), datamodule, cfg.pretrain_epochs, "mlp_",
                               share=cfg.pretrain_epochs / (left - cfg.pretrain_epochs))  # fmt: skip
-            module = self._train(fuse(gmf, mlp), datamodule, cfg.epochs)
+            module = self._train(lambda: fuse(gmf, mlp), datamodule, cfg.epochs)
         else:
-            module = self._train(new_module("neumf"), datamodule, cfg.epochs)
+            module = self._train(lambda: new_module("neumf"), datamodule, cfg.epochs)
         self._set_model(module, indexed.users, indexed.items, self._seen_matrix(indexed))
         return self
 
     def _train(
-        self, module: NeuMF, datamodule: NCFDataModule, epochs: int, prefix: str = "",
-        share: float = 1.0,
+        self, make_module: Callable[[], NeuMF], datamodule: NCFDataModule, epochs: int,
+        prefix: str = "", share: float = 1.0,
     ) -> NeuMF:
-        """Fit ``module`` for up to ``epochs`` (and ``share`` of the time left before the
-        deadline); returns it with its best epoch's weights, on CPU."""
+        """Fit the module ``make_module`` builds for up to ``epochs`` (and ``share`` of the time
+        left before the deadline), in one process or as many as the config's strategy starts;
+        returns it with its best epoch's weights, on CPU."""
+        cfg = self.config
+        # Every phase starts from the seed, whatever the phases before drew (in this process,
+        # or in ddp_spawn's workers): the same config gives the same model on any processes.
+        pl.seed_everything(cfg.seed, verbose=False)
+        module = make_module()
         if epochs <= 0:
             return module
-        cfg = self.config
         monitor, mode = ("val_ndcg", "max") if cfg.objective == "implicit" else ("val_rmse", "min")
         keep_best = _KeepBest(monitor, mode)
         deadline = self._deadline
@@ -149,21 +199,24 @@ class NCFEngine(Engine):
             now = time.perf_counter()
             deadline = now + share * max(deadline - now, 0.0)
         progress = _Progress(prefix.replace("_", " tower: "), epochs, monitor, deadline)
-        callbacks = [keep_best, EarlyStopping(monitor, mode=mode, patience=cfg.patience)]
+        callbacks: list[pl.Callback] = [keep_best, progress]
+        if datamodule.has_validation:
+            callbacks.append(EarlyStopping(monitor, mode=mode, patience=cfg.patience))
         with _quiet(), tempfile.TemporaryDirectory() as root:
             trainer = pl.Trainer(
-                max_epochs=epochs, accelerator=cfg.accelerator, devices=1, logger=False,
+                max_epochs=epochs, accelerator=cfg.accelerator, devices=cfg.devices,
+                strategy=cfg.strategy, num_nodes=cfg.num_nodes, logger=False,
                 enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
-                num_sanity_val_steps=0, default_root_dir=root,
-                callbacks=[*callbacks, progress] if datamodule.has_validation else [progress],
+                # the data module shares batches out itself (see EpochBatches)
+                use_distributed_sampler=False, default_root_dir=root, callbacks=callbacks,
+                # the starting weights compete too (fused towers): validated in full first
+                num_sanity_val_steps=-1 if datamodule.has_validation else 0,
                 limit_val_batches=1.0 if datamodule.has_validation else 0,
             )  # fmt: skip
-            if datamodule.has_validation:  # the starting weights compete too (fused towers)
-                trainer.validate(module, datamodule=datamodule, verbose=False)
             trainer.fit(module, datamodule=datamodule)
-        if keep_best.state is not None:
-            module.load_state_dict(keep_best.state)
-        metrics = keep_best.metrics | {"epochs": trainer.current_epoch}
+        # From callback_metrics, as with ddp_spawn the callbacks ran in other processes.
+        metrics = {k.removeprefix(RESULT): float(v) for k, v in trainer.callback_metrics.items()
+                   if k.startswith(RESULT)}  # fmt: skip
         self.metrics |= {prefix + name: value for name, value in metrics.items()}
         return module.cpu()
 

@@ -65,6 +65,13 @@ class NeuMF(pl.LightningModule):
         fused = (gmf_dim if tower != "mlp" else 0) + (sizes[-1] if tower != "gmf" else 0)
         self.output = nn.Linear(fused, 1)
         self._init_weights()
+        # A lone tower leaves the other's weights out of the loss; frozen, DDP skips them
+        # rather than waiting for their gradients.
+        unused = {"gmf": (self.user_mlp, self.item_mlp, self.age, self.gender, self.mlp),
+                  "mlp": (self.user_gmf, self.item_gmf)}.get(tower, ())  # fmt: skip
+        for part in unused:
+            if part is not None:
+                part.requires_grad_(False)
         self._val_outputs: list[torch.Tensor] = []
         self._loss_sum, self._loss_rows = torch.zeros(()), 0  # this epoch's training loss
 
@@ -115,8 +122,11 @@ class NeuMF(pl.LightningModule):
         self._loss_sum, self._loss_rows = torch.zeros((), device=self.device), 0
 
     def epoch_train_loss(self) -> float:
-        """Mean training loss of the epoch so far (NaN before the first step)."""
-        return float(self._loss_sum) / self._loss_rows if self._loss_rows else float("nan")
+        """Mean training loss of the epoch so far over every process (NaN before the first
+        step); under a distributed trainer each process must call it."""
+        rows = torch.tensor(float(self._loss_rows), device=self._loss_sum.device)
+        loss, rows = self._sum_over_processes(torch.stack([self._loss_sum.float(), rows])).tolist()
+        return loss / rows if rows else float("nan")
 
     def validation_step(self, batch: tuple[torch.Tensor, ...], batch_idx: int) -> None:
         if self.config.objective == "implicit":
@@ -134,11 +144,29 @@ class NeuMF(pl.LightningModule):
         self._val_outputs.clear()
         if self.config.objective == "implicit":
             hits = values < VAL_K
-            self.log("val_hr", hits.float().mean())
-            self.log("val_ndcg", torch.where(hits, 1.0 / torch.log2(values + 2.0), 0.0).mean())
+            hr, ndcg = self._mean_over_processes(
+                hits.float(), torch.where(hits, 1.0 / torch.log2(values + 2.0), 0.0)
+            )
+            metrics = {"val_hr": hr, "val_ndcg": ndcg}
         else:
-            self.log("val_rmse", values.square().mean().sqrt())
-            self.log("val_mae", values.abs().mean())
+            mse, mae = self._mean_over_processes(values.square(), values.abs())
+            metrics = {"val_rmse": mse.sqrt(), "val_mae": mae}
+        # Equal on every process already: sync_dist only tells Lightning so (an average of
+        # equal values), and every process then stops early and keeps weights alike.
+        self.log_dict(metrics, sync_dist=True)
+
+    def _mean_over_processes(self, *per_row: torch.Tensor) -> torch.Tensor:
+        """Means of ``per_row`` over the rows of every process (processes may hold different
+        numbers of rows, or none)."""
+        rows = torch.tensor(float(len(per_row[0])), device=per_row[0].device)
+        totals = self._sum_over_processes(torch.stack([rows, *(v.sum() for v in per_row)]))
+        return totals[1:] / totals[0].clamp(min=1.0)
+
+    def _sum_over_processes(self, totals: torch.Tensor) -> torch.Tensor:
+        """``totals`` summed over every process of the trainer (as they are without one)."""
+        if self._trainer is None:
+            return totals
+        return self.trainer.strategy.reduce(totals, reduce_op="sum")
 
     def configure_optimizers(self) -> dict:
         name, lr = self.optimizer_choice
