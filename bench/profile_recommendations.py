@@ -139,7 +139,7 @@ def main() -> None:
         load(url, tokens, 40, args.clients, args.operation)  # warm-up
         with tempfile.TemporaryDirectory() as tmp:
             collapsed = Path(tmp) / "stacks.txt"
-            spy = subprocess.Popen([PY_SPY, "record", "--format", "raw", "--function", "--rate", "250", "--nonblocking",
+            spy = subprocess.Popen([PY_SPY, "record", "--format", "raw", "--function", "--gil", "--rate", "250", "--nonblocking",
                                     "-o", str(collapsed), "-p", str(server.pid)],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(1)

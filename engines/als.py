@@ -55,6 +55,7 @@ class ALSEngine(FeedbackEngine):
     name = "als"
     config_class = ALSConfig
     config: ALSConfig
+    _last_factors: tuple[sparse.csr_matrix, np.ndarray] | None = None  # (row, its factors)
 
     def _fit(self, feedback: InteractionMatrix) -> InteractionMatrix:
         config = self.config
@@ -83,8 +84,14 @@ class ALSEngine(FeedbackEngine):
         return {"item_factors": self._model.item_factors}
 
     def user_factors(self, row: sparse.csr_matrix) -> np.ndarray:
-        """The least-squares factors of one user row of confidences, given the item factors."""
-        return self._model.recalculate_user(0, hu_confidence(row, self.config.alpha))
+        """The least-squares factors of one user row of confidences, given the item factors
+        (the last row's are kept: one answer asks for them for top picks and for scores)."""
+        last = self._last_factors
+        if last is not None and last[0] is row:
+            return last[1]
+        factors = self._model.recalculate_user(0, hu_confidence(row, self.config.alpha))
+        self._last_factors = (row, factors)
+        return factors
 
     def _score_row(self, row: sparse.csr_matrix, columns: np.ndarray) -> np.ndarray:
         # Every item is scored, then picked: an item's score must not depend on which other

@@ -10,7 +10,7 @@ score from history react to new plays without retraining.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -73,6 +73,11 @@ class InteractionMatrix:
     users: pd.Index
     items: pd.Index
     matrix: sparse.csr_matrix
+    # The last context's row: one answer asks for it several times (top picks, scores of the
+    # shared candidates, explanations). Compared by identity, replaced in one assignment, so
+    # concurrent requests at worst rebuild a row.
+    _last_row: tuple[UserContext, sparse.csr_matrix] | None = field(default=None, init=False, repr=False,
+                                                                     compare=False)
 
     @classmethod
     def build(cls, data: TrainingData, half_life_days: float | None = None,
@@ -95,7 +100,16 @@ class InteractionMatrix:
 
     def user_row(self, context: UserContext) -> sparse.csr_matrix:
         """The user's row: their current history from ``context`` when it has one (so new plays
-        count at once), else their row at training time (empty for an unknown user)."""
+        count at once), else their row at training time (empty for an unknown user). Callers
+        must not modify it."""
+        last = self._last_row
+        if last is not None and last[0] is context:
+            return last[1]
+        row = self._row(context)
+        self._last_row = (context, row)
+        return row
+
+    def _row(self, context: UserContext) -> sparse.csr_matrix:
         if context.history_item_ids:
             columns = self.items.get_indexer(np.asarray(context.history_item_ids, dtype=np.int64))
             weights = np.asarray(context.history_weights, dtype=np.float32)

@@ -243,13 +243,21 @@ class NCFEngine(Engine):
         return self._items.to_numpy(dtype=np.int64)
 
     def candidates(self, context: UserContext) -> np.ndarray:
-        """Items the user has not interacted with (none for an unknown user: it has no score)."""
+        """Items the user has not interacted with (none for an unknown user: it has no score),
+        narrowed to the ``retrieval_candidates`` best by the GMF tower when there are more."""
         user = self._user_index(context)
         if user < 0:
             return np.empty(0, dtype=np.int64)
         mask = np.ones(len(self._items), dtype=bool)
         mask[self._seen.indices[self._seen.indptr[user] : self._seen.indptr[user + 1]]] = False
-        return self.known_items()[mask]
+        limit = self.config.retrieval_candidates
+        if self._retrieval is None or not limit or mask.sum() <= limit:
+            return self.known_items()[mask]
+        user_side, item_side = self._retrieval
+        affinity = item_side @ user_side[user]
+        affinity[~mask] = -np.inf
+        top = np.argpartition(-affinity, limit - 1)[:limit]
+        return self.known_items()[np.sort(top)]
 
     def dumps(self) -> bytes:
         """Config, id maps, seen items and the state dict, written with ``torch.save``."""
@@ -303,7 +311,21 @@ class NCFEngine(Engine):
     ) -> None:
         self.module = module.cpu().eval()
         self._users, self._items, self._seen = users, items, seen
+        self._retrieval = self._gmf_factors(self.module)
         self.fitted = True
+
+    @staticmethod
+    def _gmf_factors(module: NeuMF) -> tuple[np.ndarray, np.ndarray] | None:
+        """``(users, items)`` float32 factors whose dot product is the GMF tower's part of the
+        output (``w_gmf · (p_u ∘ q_i)``): the user side carries the output weights. None for
+        a model without a GMF tower."""
+        if module.tower == "mlp":
+            return None
+        with torch.no_grad():
+            weights = module.output.weight[0, : module.user_gmf.embedding_dim]
+            users = (module.user_gmf.weight * weights).numpy().astype(np.float32)
+            items = np.ascontiguousarray(module.item_gmf.weight.numpy(), dtype=np.float32)
+        return users, items
 
     def _user_index(self, context: UserContext) -> int:
         if context.user_id is None:

@@ -70,3 +70,21 @@ def test_the_artifact_holds_item_factors_not_user_factors(engine):
     loaded = ALSEngine.loads(engine.dumps())
     np.testing.assert_array_equal(loaded._model.item_factors, engine._model.item_factors)
     assert loaded._model.user_factors is None
+
+
+def test_one_answer_solves_the_user_factors_once(engine, monkeypatch):
+    """Top picks, scores of the shared candidates and explanations reuse the context's row and
+    its factors; another context (a new play) gets its own."""
+    solves = []
+    real = engine._model.recalculate_user
+    monkeypatch.setattr(engine._model, "recalculate_user", lambda *a, **k: solves.append(1) or real(*a, **k))
+    items, weights = history(taste_groups(), 1)
+    context = UserContext(history_item_ids=items, history_weights=weights)
+    top = engine.recommend(context, 5)
+    engine.score(context, top.item_ids)
+    engine.explain(context, top.item_ids)
+    assert len(solves) == 1 and engine._feedback.user_row(context) is engine._feedback.user_row(context)
+    newer = UserContext(history_item_ids=(*items, 201), history_weights=(*weights, 5.0))
+    assert engine._feedback.user_row(newer).nnz == engine._feedback.user_row(context).nnz + 1
+    np.testing.assert_allclose(engine.score(context, top.item_ids), top.scores, rtol=1e-6)
+    assert len(solves) == 2  # the last row is newer's now: context's is built and solved again

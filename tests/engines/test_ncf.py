@@ -150,6 +150,30 @@ def test_candidates_leave_out_what_the_user_played(engine, implicit_data):
     assert len(candidates) == 160 - len(played)
 
 
+def test_candidates_are_the_best_unseen_items_by_the_gmf_tower(engine, implicit_data):
+    narrow = NCFEngine.loads(engine.dumps())
+    narrow.config.retrieval_candidates = 40
+    context = UserContext(user_id=5)
+    candidates = narrow.candidates(context)
+    played = implicit_data.plays.loc[implicit_data.plays["user_id"] == 5, "item_id"]
+    assert len(candidates) == 40 and not np.isin(played, candidates).any()
+    module, unseen = narrow.module, engine.candidates(context)
+    columns = torch.from_numpy(narrow._items.get_indexer(unseen))
+    user = torch.tensor(narrow._user_index(context))
+    with torch.no_grad():  # the GMF tower's part of the output layer, computed by the network's pieces
+        gmf = module.user_gmf(user) * module.item_gmf(columns)
+        part = (gmf @ module.output.weight[0, : module.user_gmf.embedding_dim]).numpy()
+    np.testing.assert_array_equal(np.sort(candidates), np.sort(unseen[np.argsort(-part)[:40]]))
+
+
+def test_a_shortlist_by_the_gmf_tower_ranks_as_well_as_every_item(implicit_data):
+    config = FAST | {"epochs": 8, "batch_size": 64}
+    dataset = LoadedDataset("blocks", implicit_data)
+    every = evaluate(lambda: NCFEngine(config | {"retrieval_candidates": 0}), dataset, "hr", k=10)
+    shortlist = evaluate(lambda: NCFEngine(config | {"retrieval_candidates": 30}), dataset, "hr", k=10)
+    assert shortlist["hr"] > 0.5 and shortlist["hr"] >= every["hr"] - 0.05, (shortlist, every)
+
+
 def test_early_stopping_keeps_metrics_of_the_best_epoch(implicit_data):
     engine = NCFEngine(FAST | {"epochs": 30, "patience": 1, "lr": 0.05}).fit(implicit_data)
     metrics = engine.metrics
