@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -22,8 +21,8 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.support.scratch_db import scratch_database
 from domain.db import create_db_engine
-from domain.migrations import upgrade
 from jobs.charts import aggregate_charts
 
 TRACKS, USERS, DAYS, NEW_EVENTS = 5_000, 20_000, 30, 10_000
@@ -60,13 +59,7 @@ def _timed(fn) -> tuple[float, object]:
 
 def run(admin_url: str, events: int) -> dict:
     """Seed ``events`` plays in a fresh database and time the three aggregations."""
-    name = f"hz45_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_db_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    try:
-        upgrade(url)
+    with scratch_database(admin_url, "hz45_bench") as url:
         engine = create_db_engine(url)
         with engine.begin() as conn:
             seed_s, _ = _timed(lambda: _seed(conn, events))
@@ -83,10 +76,6 @@ def run(admin_url: str, events: int) -> dict:
         with engine.connect() as conn:
             rows = conn.execute(sa.text("SELECT count(*) FROM chart_hourly")).scalar()
         engine.dispose()
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
     return {"events": events, "seed_s": seed_s, "rebuild_s": rebuild_s, "group_by_s": group_s,
             "ratio": rebuild_s / group_s, "groups": groups, "windows": len(report["changed_windows"]),
             "incremental_s": incremental_s, "incremental_windows": len(inc["changed_windows"]),

@@ -24,11 +24,21 @@ from domain.plays.tables import PlayEvent
 
 GENRES = ("acoustic", "dance", "edm", "hip-hop", "pop", "r-n-b", "rock", "romance", "soul", "k-pop")
 GENDERS = ("FEMALE", "MALE", "OTHER")
+GENDER_SHARES = (0.48, 0.48, 0.04)
+AGES = (14, 68)  # ages drawn uniformly from [14, 68)
 UNUSABLE_PASSWORD = "!unusable"  # no hash verifies against it: generated users cannot log in
 
-# Per-genre means of (danceability, energy, loudness, speechiness, acousticness,
-# instrumentalness, liveness, valence, tempo).
-_GENRE_FEATURES = {
+# The taste model (shared with jobs.deck_data): appeal = GENRE_WEIGHT * genre taste
+# + AUDIO_WEIGHT * (standardised AUDIO_TASTE_COLUMNS of the track · audio taste), where a user's
+# tastes are their demographic's plus personal noise of these spreads.
+AUDIO_TASTE_COLUMNS = ("danceability", "energy", "acousticness", "valence")
+GENRE_WEIGHT, AUDIO_WEIGHT = 1.5, 0.6
+GENRE_NOISE, AUDIO_NOISE = 0.6, 0.5
+
+# Per-genre means of GENRE_PROFILE_COLUMNS.
+GENRE_PROFILE_COLUMNS = ("danceability", "energy", "loudness", "speechiness", "acousticness",
+                         "instrumentalness", "liveness", "valence", "tempo")
+GENRE_PROFILES = {
     "acoustic": (0.55, 0.35, -11.0, 0.05, 0.75, 0.05, 0.15, 0.45, 110),
     "dance":    (0.75, 0.75, -5.5, 0.08, 0.12, 0.02, 0.18, 0.62, 122),
     "edm":      (0.65, 0.88, -4.5, 0.07, 0.04, 0.35, 0.25, 0.40, 128),
@@ -60,7 +70,7 @@ _WORDS = (
     "Ocean", "Blue", "Moon", "Star", "Road", "Light", "Shadow", "Wild", "Sweet", "Lonely",
     "Electric", "Velvet", "Paper", "Silver", "River", "Morning", "Highway", "Love", "Ghost", "Bloom",
 )
-_NAMES = ("Min", "Ji", "Seo", "Hyun", "Yu", "Do", "Ha", "Jun", "Soo", "Eun", "Ara", "Tae", "Woo", "Rin")
+NAMES = ("Min", "Ji", "Seo", "Hyun", "Yu", "Do", "Ha", "Jun", "Soo", "Eun", "Ara", "Tae", "Woo", "Rin")
 
 
 @dataclass
@@ -83,9 +93,41 @@ class DemoCatalog:
     audio: np.ndarray  # standardised (danceability, energy, acousticness, valence) per track
 
 
-def _taste_group(birth: date, today: date) -> int:
+def taste_group(birth: date, today: date) -> int:
     """The age group whose taste table applies (60 covers everyone older too)."""
     return min(60, age_group(birth, today))
+
+
+TASTE_GROUPS = tuple(sorted(_AGE_TILT))
+BIRTH_SPREAD_DAYS = 360
+
+
+def birth_date(today: date, age: int, days_earlier: int) -> date:
+    """A birth date ``age`` years before the first of this month, ``days_earlier`` days earlier still."""
+    return today.replace(year=today.year - age, day=1) - timedelta(days=days_earlier)
+
+
+def add_demographic_tilt(genre_taste: np.ndarray, age_group: int, gender: str) -> np.ndarray:
+    """Add the age group's and the gender's tilt to ``genre_taste`` (over GENRES), in place."""
+    for tilt in (_AGE_TILT[age_group], _GENDER_TILT[gender]):
+        for genre, weight in tilt.items():
+            genre_taste[GENRES.index(genre)] += weight
+    return genre_taste
+
+
+def demographic_audio_taste(age_group: int) -> np.ndarray:
+    """The audio taste of an age group: the young like danceable, energetic, bright, electric."""
+    return np.array([0.4, 0.5, -0.4, 0.3]) * (40 - age_group) / 30
+
+
+def standardise(columns: np.ndarray) -> np.ndarray:
+    """Each column to mean 0 and standard deviation 1."""
+    return (columns - columns.mean(0)) / columns.std(0)
+
+
+def star_ratings(rng: np.random.Generator, z: np.ndarray) -> np.ndarray:
+    """Ratings 0–5 from standardised appeal ``z`` (any shape), with noise."""
+    return np.clip(np.rint(2.5 + 1.2 * z + rng.normal(0, 0.7, z.shape)), 0, 5).astype(int)
 
 
 def generate_catalog(config: DemoConfig) -> DemoCatalog:
@@ -94,7 +136,7 @@ def generate_catalog(config: DemoConfig) -> DemoCatalog:
     artist_genre = rng.integers(0, len(GENRES), config.artists)
     artists = [
         ArtistRecord(
-            spotify_id=f"demoartist{i:012d}", name=f"{_NAMES[i % len(_NAMES)]}{' ' + _WORDS[i % 30] if i % 3 else ''} {i}",
+            spotify_id=f"demoartist{i:012d}", name=f"{NAMES[i % len(NAMES)]}{' ' + _WORDS[i % 30] if i % 3 else ''} {i}",
             genres=[GENRES[artist_genre[i]]], popularity=int(rng.integers(10, 90)),
             followers=int(rng.lognormal(9, 2)),
         )
@@ -102,14 +144,13 @@ def generate_catalog(config: DemoConfig) -> DemoCatalog:
     ]
     track_artist = rng.integers(0, config.artists, config.tracks)
     genre_index = artist_genre[track_artist]
-    means = np.array([_GENRE_FEATURES[g] for g in GENRES])[genre_index]
+    means = np.array([GENRE_PROFILES[g] for g in GENRES])[genre_index]
     spread = np.array([0.10, 0.10, 2.0, 0.04, 0.15, 0.08, 0.08, 0.15, 12.0])
     raw = means + rng.normal(0, 1, means.shape) * spread
     bounded = [0, 1, 3, 4, 5, 6, 7]
     raw[:, bounded] = np.clip(raw[:, bounded], 0.0, 1.0)
     raw[:, 8] = np.clip(raw[:, 8], 60, 200)
-    taste_columns = raw[:, [0, 1, 4, 7]]
-    audio = (taste_columns - taste_columns.mean(0)) / taste_columns.std(0)
+    audio = standardise(raw[:, [GENRE_PROFILE_COLUMNS.index(c) for c in AUDIO_TASTE_COLUMNS]])
 
     records = []
     for t in range(config.tracks):
@@ -145,13 +186,9 @@ def user_appeal(
     rng: np.random.Generator, catalog: DemoCatalog, age_group: int, gender: str
 ) -> np.ndarray:
     """Latent appeal of every track for one user of this demographic (with a personal twist)."""
-    genre_taste = rng.normal(0, 0.6, len(GENRES))
-    for tilt in (_AGE_TILT[age_group], _GENDER_TILT[gender]):
-        for genre, weight in tilt.items():
-            genre_taste[GENRES.index(genre)] += weight
-    demographic_audio = np.array([0.4, 0.5, -0.4, 0.3]) * (40 - age_group) / 30
-    audio_taste = demographic_audio + rng.normal(0, 0.5, 4)
-    return 1.5 * genre_taste[catalog.genre_index] + 0.6 * catalog.audio @ audio_taste
+    genre_taste = add_demographic_tilt(rng.normal(0, GENRE_NOISE, len(GENRES)), age_group, gender)
+    audio_taste = demographic_audio_taste(age_group) + rng.normal(0, AUDIO_NOISE, len(AUDIO_TASTE_COLUMNS))
+    return GENRE_WEIGHT * genre_taste[catalog.genre_index] + AUDIO_WEIGHT * catalog.audio @ audio_taste
 
 
 def _sample(rng, appeal: np.ndarray, n: int, replace: bool) -> np.ndarray:
@@ -170,13 +207,13 @@ def seed_demo(engine: Engine, config: DemoConfig | None = None, now: datetime | 
     users, appeals = [], []
     today = now.date()
     for i in range(config.users):
-        age = int(rng.integers(14, 68))
-        birth = today.replace(year=today.year - age, day=1) - timedelta(days=int(rng.integers(0, 360)))
-        gender = GENDERS[rng.choice(3, p=[0.48, 0.48, 0.04])]
-        users.append({"nickname": f"listener{i:04d}", "name": f"{_NAMES[i % len(_NAMES)]} {i}",
+        age = int(rng.integers(*AGES))
+        birth = birth_date(today, age, int(rng.integers(0, BIRTH_SPREAD_DAYS)))
+        gender = GENDERS[rng.choice(3, p=list(GENDER_SHARES))]
+        users.append({"nickname": f"listener{i:04d}", "name": f"{NAMES[i % len(NAMES)]} {i}",
                       "birth_date": birth, "gender": gender, "password_hash": UNUSABLE_PASSWORD,
                       "is_admin": False, "created_at": now - timedelta(days=30)})
-        appeals.append(user_appeal(rng, catalog, _taste_group(birth, today), gender))
+        appeals.append(user_appeal(rng, catalog, taste_group(birth, today), gender))
 
     plays, ratings = [], []
     span = config.days_of_plays * 86400
@@ -184,7 +221,7 @@ def seed_demo(engine: Engine, config: DemoConfig | None = None, now: datetime | 
         size = int(rng.integers(*config.playlist_size))
         chosen = _sample(rng, appeal, size, replace=False)
         z = (appeal[chosen] - appeal.mean()) / (appeal.std() + 1e-9)
-        stars = np.clip(np.rint(2.5 + 1.2 * z + rng.normal(0, 0.7, size)), 0, 5).astype(int)
+        stars = star_ratings(rng, z)
         ratings.extend((u, int(t), int(s)) for t, s in zip(chosen, stars, strict=True))
         n = int(rng.integers(*config.plays_per_user))
         played = _sample(rng, appeal, n, replace=True)
