@@ -63,7 +63,7 @@ from jobs.demo_data import (
     birth_date,
     taste_group,
 )
-from jobs.import_csv import _records as csv_track_records  # the import's own TrackRecords
+from jobs.import_csv import track_records as csv_track_records  # the import's own TrackRecords
 from jobs.import_csv import clean_tracks, read_tracks_csv
 from jobs.stats import aggregate_overall_stats, aggregate_user_stats
 
@@ -164,9 +164,6 @@ def load_catalog(engine: Engine, path: Path, config: DeckConfig, stages: Stages)
         keep = max(1, round(len(tracks) * config.track_fraction))
         chosen = np.sort(np.random.default_rng([config.seed, 0]).choice(len(tracks), keep, replace=False))
         tracks = tracks.iloc[chosen].reset_index(drop=True)
-        # One name in the public file is longer than the column (511 > 500 characters); SQLite
-        # would keep it, PostgreSQL refuses the whole batch.
-        tracks["track_name"] = tracks["track_name"].astype(str).str.slice(0, Track.__table__.c.name.type.length)
         advance(len(tracks))
     check_fits(config, len(tracks))
     with stages.stage("catalog", total=len(tracks), unit="tracks") as advance:

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from domain.catalog.store import ArtistRecord, TrackRecord, artist_id_from_name, upsert_catalog
-from domain.catalog.tables import AUDIO_FEATURE_COLUMNS
+from domain.catalog.tables import AUDIO_FEATURE_COLUMNS, Track
 from jobs.context import job_context
 
 REQUIRED_COLUMNS = ("track_id", "artists", "track_name", "track_genre", *AUDIO_FEATURE_COLUMNS)
@@ -61,6 +61,9 @@ def read_tracks_csv(path: str | Path) -> pd.DataFrame:
     return frame
 
 
+NAME_LENGTH = Track.__table__.c.name.type.length
+
+
 def clean_tracks(
     frame: pd.DataFrame, genres: list[str] | None = None, tempo_k: float = 1.5
 ) -> tuple[pd.DataFrame, ImportReport]:
@@ -93,16 +96,19 @@ def clean_tracks(
     return unique, report
 
 
-def _records(tracks: pd.DataFrame):
+def track_records(tracks: pd.DataFrame):
+    """The catalog records of cleaned tracks (:func:`clean_tracks`), one per row."""
     features = tracks[list(AUDIO_FEATURE_COLUMNS)].to_dict("records")
     for row, audio in zip(tracks.itertuples(index=False), features, strict=True):
         names = [n.strip() for n in str(row.artists).split(";") if n.strip()]
         yield TrackRecord(
             spotify_id=str(row.track_id),
-            name=str(row.track_name),
+            # one name in the public file is longer than the column (511 > 500 characters):
+            # SQLite would keep it, PostgreSQL refuses the whole batch
+            name=str(row.track_name)[:NAME_LENGTH],
             artists=[ArtistRecord(spotify_id=artist_id_from_name(n), name=n) for n in names],
             genres=list(row.genres),
-            album=None if pd.isna(row.album_name) else str(row.album_name),
+            album=None if pd.isna(row.album_name) else str(row.album_name)[:NAME_LENGTH],
             popularity=0 if pd.isna(row.popularity) else int(row.popularity),
             duration_ms=None if pd.isna(row.duration_ms) else int(row.duration_ms),
             explicit=str(row.explicit).strip().lower() == "true",
@@ -121,7 +127,7 @@ def import_csv(
     """Job: import the CSV at ``path`` (optionally only ``genres``); idempotent. Returns counts."""
     tracks, report = clean_tracks(read_tracks_csv(path), genres, tempo_k)
     with job_context(database_url) as job:
-        counts = upsert_catalog(job.engine, _records(tracks))
+        counts = upsert_catalog(job.engine, track_records(tracks))
     report.tracks_inserted = counts.tracks_inserted
     report.tracks_updated = counts.tracks_updated
     report.artists_inserted = counts.artists_inserted

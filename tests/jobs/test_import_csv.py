@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+
 import pytest
 import sqlalchemy as sa
 
 from domain.catalog.tables import AudioFeatures, Genre, Track, TrackGenre
 from jobs.import_csv import CsvFormatError, clean_tracks, import_csv, read_tracks_csv
 from tests.support.datasets import require_data
+from tests.support.tracks_csv import HEADER, row
 
 
 def test_cleaning_counts(small_csv):
@@ -50,6 +53,20 @@ def test_reimport_keeps_derived_audio_columns(small_csv, db_url, db_engine):
     with db_engine.connect() as conn:
         clusters = set(conn.execute(sa.select(AudioFeatures.gmm_cluster)).scalars())
     assert clusters == {3}
+
+
+def test_names_longer_than_the_columns_are_cut_not_refused(tmp_path, db_url, db_engine):
+    """The public file has a 511-character track name; PostgreSQL would refuse the whole batch."""
+    path = tmp_path / "long.csv"
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        writer.writerow(row(0, "long", "x" * 511, "Solo", "pop"))
+        writer.writerow(row(1, "short", "Short", "Solo", "pop"))
+    assert import_csv(str(path), database_url=db_url)["tracks_inserted"] == 2
+    with db_engine.connect() as conn:
+        name = conn.execute(sa.select(Track.name).where(Track.spotify_id == "long")).scalar()
+    assert name == "x" * Track.__table__.c.name.type.length
 
 
 def test_wrong_format_is_refused(tmp_path):
