@@ -85,6 +85,13 @@ def db_url(request, tmp_path, sqlite_template) -> str:
 
 
 @pytest.fixture
+def pg_url(postgres_url) -> str:
+    """The session's PostgreSQL database, emptied: for tests that need PostgreSQL alone."""
+    _truncate_postgres(postgres_url)
+    return postgres_url
+
+
+@pytest.fixture
 def sqlite_url(tmp_path, sqlite_template) -> str:
     """A migrated, empty SQLite database URL (for tests where the backend does not matter)."""
     path = tmp_path / "hz45.db"
