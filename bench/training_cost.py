@@ -6,7 +6,7 @@ scratch PostgreSQL database, then trains each engine with its own ``hz45 train -
 and peak resident memory of the training process). Then starts ``hz45 serve`` with every model
 loaded and reads its resident memory once it is ready. Default settings throughout.
 
-    .venv/bin/python bench/training_cost.py [--fractions 0.1,0.3,1] [--engines als,ease] [--json out.json]
+    .venv/bin/python bench/training_cost.py [--fractions 0.1,0.3,1] [--engines als,ease] [--json out.json] [--keep]
 """
 
 from __future__ import annotations
@@ -71,10 +71,12 @@ def serving_rss(env: dict[str, str]) -> float:
         server.wait(60)
 
 
-def measure(admin_url: str, fraction: float, engines: list[str]) -> dict:
+def measure(admin_url: str, fraction: float, engines: list[str], keep: bool = False) -> dict:
     rows: dict[str, dict] = {}
-    with scratch_database(admin_url, "hz45_train_cost") as url:
+    with scratch_database(admin_url, "hz45_train_cost", keep=keep) as url:
         env = environment(url)
+        if keep:
+            print(f"[{fraction:g}] database kept afterwards: {url}", flush=True)
         print(f"[{fraction:g}] seeding the deck scale at {fraction:g} ...", flush=True)
         seconds, _ = timed([HZ45, "seed-demo", "--scale", "deck", "--fraction", str(fraction)], env)
         print(f"[{fraction:g}] seeded in {seconds:.0f} s", flush=True)
@@ -95,9 +97,11 @@ def main() -> None:
     parser.add_argument("--url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
                         help="a database on the server to use (scratch databases are created beside it)")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the seeded and trained databases (e.g. for bench/load.py --skip-setup)")
     args = parser.parse_args()
     engines = args.engines.split(",")
-    results = [measure(args.url, float(f), engines) for f in args.fractions.split(",")]
+    results = [measure(args.url, float(f), engines, args.keep) for f in args.fractions.split(",")]
     print("\n| engine | " + " | ".join(f"{r['fraction']:g}: s / peak MiB" for r in results) + " |")
     print("| --- |" + " ---: |" * len(results))
     for name in engines:

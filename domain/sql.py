@@ -64,3 +64,40 @@ def lock_for_transaction(session: Session, table: sa.Table, *names: str) -> None
             session.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
     else:
         session.execute(sa.delete(table).where(sa.false()))
+
+
+def is_postgres(session: Session) -> bool:
+    """Whether the session's database is PostgreSQL."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def one_of(session: Session, column: sa.ColumnElement, values: Sequence) -> sa.ColumnElement[bool]:
+    """``column IN values``; on PostgreSQL ``column = ANY(array)``, one bound parameter.
+
+    A statement with one placeholder per value has a new text for every list length, and the
+    driver parses each such text again; the array form keeps a single cached statement.
+    """
+    if is_postgres(session):
+        return column == sa.any_(sa.bindparam(None, list(values), type_=postgresql.ARRAY(column.type)))
+    return column.in_(values)
+
+
+def insert_returning_ids(session: Session, table: sa.Table, rows: list[dict], id_column: str = "id") -> list[int]:
+    """Insert ``rows`` (dicts with the same keys) and return their new ids in the rows' order.
+
+    On PostgreSQL one ``INSERT ... SELECT FROM unnest(arrays) ORDER BY ordinality``: the id
+    sequence is drawn in the rows' order, so the sorted ids match them. Elsewhere, SQLAlchemy's
+    multi-row ``INSERT ... RETURNING``.
+    """
+    if not rows:
+        return []
+    if not is_postgres(session):
+        statement = sa.insert(table).returning(table.c[id_column], sort_by_parameter_order=True)
+        return list(session.execute(statement, rows).scalars())
+    names = list(rows[0])
+    arrays = [sa.bindparam(f"a{n}", [row[name] for row in rows], type_=postgresql.ARRAY(table.c[name].type))
+              for n, name in enumerate(names)]
+    source = sa.func.unnest(*arrays).table_valued(*names, with_ordinality="n").render_derived()
+    select = sa.select(*(source.c[name] for name in names)).order_by(source.c.n)
+    statement = sa.insert(table).from_select(names, select).returning(table.c[id_column])
+    return sorted(session.execute(statement).scalars())

@@ -9,7 +9,7 @@ from strawberry import Info
 
 from api.catalog.types import Track
 from api.context import Context
-from domain.plays import tables
+from domain.plays.record import RecordedPlay
 
 
 @strawberry.type
@@ -20,7 +20,7 @@ class PlayEvent:
     source: str | None
 
     @classmethod
-    def from_model(cls, row: tables.PlayEvent) -> PlayEvent:
+    def from_model(cls, row: RecordedPlay) -> PlayEvent:
         return cls(id=strawberry.ID(str(row.id)), track_id=row.track_id, played_at=row.played_at, source=row.source)
 
     @strawberry.field
