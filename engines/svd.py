@@ -21,6 +21,7 @@ from surprise.model_selection import GridSearchCV, KFold
 from engines.artifacts import pack_csr, pack_engine, unpack_csr, unpack_engine
 from engines.base import Engine, EngineConfig, ScoredItems, TrainingData, UserContext, top_k_indices
 from engines.feedback import interaction_confidence
+from engines.retrieval import InnerProductIndex
 
 # SVDConfig fields that are also keyword arguments of surprise's SVD.
 _SURPRISE_PARAMS = ("n_factors", "n_epochs", "lr_all", "reg_all", "biased", "init_std_dev")
@@ -55,6 +56,10 @@ class SVDConfig(EngineConfig):
 
     With implicit targets scores are unclipped preferences (clipping would tie the best
     items). ``use_plays_as_implicit=True`` is the older spelling of ``feedback="both"``.
+
+    ``retrieval_candidates``: from ``exact_retrieval_below`` items on, a user's top picks come
+    from the ``retrieval_candidates`` unrated items an inverted-file index
+    (:mod:`engines.retrieval`) finds for their factors and bias, instead of scoring every item.
     """
 
     n_factors: int = 100
@@ -67,6 +72,8 @@ class SVDConfig(EngineConfig):
     feedback: str = "auto"
     negatives: int = 4
     use_plays_as_implicit: bool | None = None  # deprecated alias of feedback="both"
+    retrieval_candidates: int = 500
+    exact_retrieval_below: int = 20_000
 
     def __post_init__(self) -> None:
         low, high = (float(x) for x in self.rating_scale)  # JSON gives a list back
@@ -203,6 +210,7 @@ class SVDEngine(Engine):
         ones = np.ones(len(positives), dtype=np.int8)
         shape = (len(self._users), len(self._items))
         self._rated = sparse.csr_matrix((ones, (users, items)), shape=shape)
+        self._build_index()
         self.fitted = True
         return self
 
@@ -244,9 +252,18 @@ class SVDEngine(Engine):
         items = self.known_items()
         if user < 0:
             return items[:0]
+        rated = self._rated.indices[self._rated.indptr[user] : self._rated.indptr[user + 1]]
+        if self._index.approximate:
+            query = np.append(self.pu[user], 1.0) if self.config.biased else self.pu[user]
+            return items[self._index.top(query, self.config.retrieval_candidates, exclude=rated)]
         mask = np.ones(len(items), dtype=bool)
-        mask[self._rated.indices[self._rated.indptr[user] : self._rated.indptr[user + 1]]] = False
+        mask[rated] = False
         return items[mask]
+
+    def _build_index(self) -> None:
+        # A user's ranking is by bi + qi·pu (biased) or qi·pu: an inner product either way.
+        vectors = np.column_stack([self.qi, self.bi]) if self.config.biased else self.qi
+        self._index = InnerProductIndex(vectors, exact_below=self.config.exact_retrieval_below)
 
     def similar_items(self, item_id: int, k: int) -> ScoredItems:
         """Items whose factor vectors have the highest cosine similarity to ``item_id``'s."""
@@ -288,6 +305,7 @@ class SVDEngine(Engine):
         except KeyError as missing:
             raise TypeError(f"incomplete {cls.name} artifact: no {missing}") from None
         engine.algo = None
+        engine._build_index()
         engine.fitted = True
         return engine
 

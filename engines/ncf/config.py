@@ -39,7 +39,9 @@ class NCFConfig(EngineConfig):
     ``retrieval_candidates``: a user's top picks come from the ``retrieval_candidates`` unseen
     items whose GMF part of the score (a dot product) is highest, which the whole network then
     ranks, instead of running the network on every item (0: every item). On the demo data 500
-    held 99.6% of the network's own top 50 over every item.
+    held 99.6% of the network's own top 50 over every item. From ``exact_retrieval_below``
+    items on, that shortlist comes from an inverted-file index (:mod:`engines.retrieval`)
+    rather than a dot product with every item.
     """
 
     # The defaults train in about 3 minutes on 2 CPU cores on ML-1M (docs/benchmarks.md):
@@ -67,6 +69,7 @@ class NCFConfig(EngineConfig):
     num_nodes: int = 1
     rating_scale: tuple[float, float] = (0.0, 5.0)
     retrieval_candidates: int = 500
+    exact_retrieval_below: int = 20_000
 
     def batch_for(self, rows: int) -> int:
         """Rows per step for an epoch of ``rows``: ``batch_size``, or less on small data so an

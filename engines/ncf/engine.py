@@ -24,6 +24,7 @@ from engines.base import Engine, TrainingData, UserContext
 from engines.ncf.config import NCFConfig
 from engines.ncf.data import IndexedData, NCFDataModule, index_data
 from engines.ncf.module import NeuMF, fuse
+from engines.retrieval import InnerProductIndex
 
 ARTIFACT_FORMAT = 1
 RESULT = "ncf_result/"  # callback_metrics keys that carry a fit's summary (see _KeepBest)
@@ -253,10 +254,8 @@ class NCFEngine(Engine):
         limit = self.config.retrieval_candidates
         if self._retrieval is None or not limit or mask.sum() <= limit:
             return self.known_items()[mask]
-        user_side, item_side = self._retrieval
-        affinity = item_side @ user_side[user]
-        affinity[~mask] = -np.inf
-        top = np.argpartition(-affinity, limit - 1)[:limit]
+        user_side, index = self._retrieval
+        top = index.top(user_side[user], limit, exclude=np.flatnonzero(~mask))
         return self.known_items()[np.sort(top)]
 
     def dumps(self) -> bytes:
@@ -311,7 +310,9 @@ class NCFEngine(Engine):
     ) -> None:
         self.module = module.cpu().eval()
         self._users, self._items, self._seen = users, items, seen
-        self._retrieval = self._gmf_factors(self.module)
+        gmf = self._gmf_factors(self.module)
+        self._retrieval = None if gmf is None else (gmf[0], InnerProductIndex(
+            gmf[1], exact_below=self.config.exact_retrieval_below))
         self.fitted = True
 
     @staticmethod
