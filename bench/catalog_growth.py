@@ -45,9 +45,8 @@ def answer_ms(service: RecommenderService, db, user_ids: list[int]) -> list[floa
         started = time.perf_counter()
         with Session(db) as session:
             user = session.get(User, user_id)
-            context = data.user_context(session, user, settings.recent_window_days)
-            exclude = data.playlist_track_ids(session, user_id)
-        service.recommend(context, 10, service.resolve_mix(user_id, []), exclude)
+            listener = data.listener(session, user, settings.recent_window_days)
+        service.recommend(listener.context, 10, service.resolve_mix(user_id, []), set(listener.rated))
         samples.append((time.perf_counter() - started) * 1000)
     return samples
 

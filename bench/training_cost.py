@@ -7,11 +7,13 @@ and peak resident memory of the training process). Then starts ``hz45 serve`` wi
 loaded and reads its resident memory once it is ready. Default settings throughout.
 
     .venv/bin/python bench/training_cost.py [--fractions 0.1,0.3,1] [--engines als,ease] [--json out.json] [--keep]
+        [--seeded-url URL --fractions F]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -71,15 +73,22 @@ def serving_rss(env: dict[str, str]) -> float:
         server.wait(60)
 
 
-def measure(admin_url: str, fraction: float, engines: list[str], keep: bool = False) -> dict:
+def measure(admin_url: str, fraction: float, engines: list[str], keep: bool = False,
+            seeded_url: str | None = None) -> dict:
     rows: dict[str, dict] = {}
-    with scratch_database(admin_url, "hz45_train_cost", keep=keep) as url:
+    with contextlib.ExitStack() as stack:
+        if seeded_url:
+            url = seeded_url
+            print(f"[{fraction:g}] reusing the seeded database {url}", flush=True)
+        else:
+            url = stack.enter_context(scratch_database(admin_url, "hz45_train_cost", keep=keep))
         env = environment(url)
-        if keep:
-            print(f"[{fraction:g}] database kept afterwards: {url}", flush=True)
-        print(f"[{fraction:g}] seeding the deck scale at {fraction:g} ...", flush=True)
-        seconds, _ = timed([HZ45, "seed-demo", "--scale", "deck", "--fraction", str(fraction)], env)
-        print(f"[{fraction:g}] seeded in {seconds:.0f} s", flush=True)
+        if not seeded_url:
+            if keep:
+                print(f"[{fraction:g}] database kept afterwards: {url}", flush=True)
+            print(f"[{fraction:g}] seeding the deck scale at {fraction:g} ...", flush=True)
+            seconds, _ = timed([HZ45, "seed-demo", "--scale", "deck", "--fraction", str(fraction)], env)
+            print(f"[{fraction:g}] seeded in {seconds:.0f} s", flush=True)
         for name in engines:
             print(f"[{fraction:g}] training {name} ...", flush=True)
             seconds, peak = timed([HZ45, "train", "--quiet", "--force", name], env)
@@ -99,9 +108,13 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     parser.add_argument("--keep", action="store_true",
                         help="keep the seeded and trained databases (e.g. for bench/load.py --skip-setup)")
+    parser.add_argument("--seeded-url", help="train on this already seeded database (one fraction) instead of seeding one")
     args = parser.parse_args()
     engines = args.engines.split(",")
-    results = [measure(args.url, float(f), engines, args.keep) for f in args.fractions.split(",")]
+    fractions = [float(f) for f in args.fractions.split(",")]
+    if args.seeded_url and len(fractions) != 1:
+        parser.error("--seeded-url takes one fraction: the one it was seeded at")
+    results = [measure(args.url, f, engines, args.keep, args.seeded_url) for f in fractions]
     print("\n| engine | " + " | ".join(f"{r['fraction']:g}: s / peak MiB" for r in results) + " |")
     print("| --- |" + " ---: |" * len(results))
     for name in engines:

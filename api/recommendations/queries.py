@@ -98,11 +98,11 @@ class RecommendationQuery:
 
         def load(session):
             missing = set(seeds) - data.existing_track_ids(session, seeds)
-            context = data.user_context(session, user, settings.recent_window_days, tuple(seeds))
-            exclude = data.playlist_track_ids(session, user.id) if settings.exclude_rated else set()
+            listener = data.listener(session, user, settings.recent_window_days, tuple(seeds))
+            exclude = set(listener.rated) if settings.exclude_rated else set()
             if skip_played_days:
-                exclude |= data.recently_played_track_ids(session, user.id, skip_played_days)
-            return missing, context, exclude
+                exclude |= data.played_since(listener.played, skip_played_days)
+            return missing, listener.context, exclude
 
         missing, context, exclude = await info.context.run(load)
         if missing or beyond:

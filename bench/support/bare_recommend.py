@@ -34,8 +34,8 @@ def recommend_json(service: RecommenderService, engine, token: str, k: int) -> t
         user = user_for_token(session, token)
         if user is None:
             return 401, {"error": "unauthenticated"}
-        context = data.user_context(session, user, settings.recent_window_days, ())
-        exclude = data.playlist_track_ids(session, user.id) if settings.exclude_rated else set()
+        listener = data.listener(session, user, settings.recent_window_days)
+        context, exclude = listener.context, set(listener.rated) if settings.exclude_rated else set()
     mix = service.resolve_mix(user.id, [], None)
     items = service.recommend(context, k, mix, exclude)
     seeds = sorted({i.because for i in items if i.because is not None})

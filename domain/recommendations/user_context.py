@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -20,64 +21,64 @@ RECENT_SEEDS = 2  # the deck's recipe: the user's two most played recent tracks
 HISTORY_LIMIT = 2000  # the user's most recently played or rated tracks engines score from
 
 
-def user_context(session: Session, user: User, window_days: int, seed_ids: tuple[int, ...] = ()) -> UserContext:
-    """Demographics, the most played tracks of the recent window, and explicit seeds."""
-    since = datetime.now(UTC) - timedelta(days=window_days)
-    plays = sa.func.count().label("plays")
-    recent = session.exec(
-        select(PlayEvent.track_id, plays)
-        .where(PlayEvent.user_id == user.id, PlayEvent.played_at >= since)
-        .group_by(PlayEvent.track_id)
-        .order_by(plays.desc(), sa.func.max(PlayEvent.played_at).desc())
-        .limit(RECENT_SEEDS)
-    ).all()
-    history_ids, history_weights = user_history(session, user.id)
-    return UserContext(
-        user_id=user.id,
-        age_group=age_group(user.birth_date, datetime.now(UTC).date()),
-        gender=user.gender,
-        recent_item_ids=tuple(r[0] for r in recent),
-        seed_item_ids=seed_ids,
-        history_item_ids=history_ids,
-        history_weights=history_weights,
-    )
+@dataclass(frozen=True)
+class Listener:
+    """What one answer needs about its user: the engines' context and the tracks to leave out."""
+
+    context: UserContext
+    rated: frozenset[int]  # every track in any of the user's playlists
+    played: dict[int, datetime]  # each track the user ever played, with its last play
 
 
-def user_history(session: Session, user_id: int) -> tuple[tuple[int, ...], tuple[float, ...]]:
-    """Every track the user played or rated (the latest ``HISTORY_LIMIT``) with its confidence,
-    computed as at training time (:func:`engines.feedback.confidence`), as of now."""
-    last = sa.func.max(PlayEvent.played_at).label("last")
+def listener(session: Session, user: User, window_days: int, seed_ids: tuple[int, ...] = (),
+             now: datetime | None = None) -> Listener:
+    """The user's context and rated tracks, in two queries (one over plays, one over ratings).
+
+    The context holds demographics, the most played tracks of the recent ``window_days``
+    (ties: latest first), the explicit seeds, and every track the user played or rated (the
+    latest ``HISTORY_LIMIT`` of each) with its confidence, as at training time
+    (:func:`engines.feedback.confidence`).
+    """
+    now = now or datetime.now(UTC)
+    since = now - timedelta(days=window_days)
+    last = sa.func.max(PlayEvent.played_at)
     plays = session.exec(
-        select(PlayEvent.track_id, sa.func.count().label("n"), last)
-        .where(PlayEvent.user_id == user_id).group_by(PlayEvent.track_id).order_by(last.desc()).limit(HISTORY_LIMIT)
+        select(PlayEvent.track_id, sa.func.count(), last, sa.func.count().filter(PlayEvent.played_at >= since))
+        .where(PlayEvent.user_id == user.id).group_by(PlayEvent.track_id)
     ).all()
     ratings = session.exec(
-        select(PlaylistItem.track_id, PlaylistItem.rating).join(Playlist).where(Playlist.user_id == user_id)
-        .order_by(PlaylistItem.added_at.desc()).limit(HISTORY_LIMIT)
+        select(PlaylistItem.track_id, PlaylistItem.rating).join(Playlist).where(Playlist.user_id == user.id)
+        .order_by(PlaylistItem.added_at.desc(), PlaylistItem.id.desc())
     ).all()
-    counts = {track: float(n) for track, n, _ in plays}
+    by_last = sorted(plays, key=lambda row: row[2], reverse=True)
+    recent = sorted((row for row in by_last if row[3]), key=lambda row: row[3], reverse=True)[:RECENT_SEEDS]
+    counts = {track: float(n) for track, n, _, _ in by_last[:HISTORY_LIMIT]}
     rated: dict[int, float] = {}
-    for track, rating in ratings:
+    for track, rating in ratings[:HISTORY_LIMIT]:
         rated.setdefault(track, float(rating))  # the latest rating of a track in several playlists
     ids = list(dict.fromkeys([*counts, *rated]))
     weights = confidence(np.array([counts.get(i, 0.0) for i in ids]), np.array([rated.get(i, np.nan) for i in ids]))
-    return tuple(ids), tuple(float(w) for w in weights)
+    context = UserContext(
+        user_id=user.id,
+        age_group=age_group(user.birth_date, now.date()),
+        gender=user.gender,
+        recent_item_ids=tuple(row[0] for row in recent),
+        seed_item_ids=seed_ids,
+        history_item_ids=tuple(ids),
+        history_weights=tuple(float(w) for w in weights),
+    )
+    return Listener(context, frozenset(track for track, _ in ratings), {row[0]: row[2] for row in plays})
 
 
-def recently_played_track_ids(session: Session, user_id: int, days: int) -> set[int]:
-    """Tracks the user played in the last ``days`` days."""
-    since = datetime.now(UTC) - timedelta(days=days)
-    return set(session.exec(
-        select(PlayEvent.track_id).where(PlayEvent.user_id == user_id, PlayEvent.played_at >= since).distinct()
-    ).all())
+def user_context(session: Session, user: User, window_days: int, seed_ids: tuple[int, ...] = ()) -> UserContext:
+    """The engines' context of the user (see :func:`listener`)."""
+    return listener(session, user, window_days, seed_ids).context
 
 
-def playlist_track_ids(session: Session, user_id: int) -> set[int]:
-    """Every track in any of the user's playlists."""
-    rows = session.exec(
-        select(PlaylistItem.track_id).join(Playlist).where(Playlist.user_id == user_id).distinct()
-    ).all()
-    return set(rows)
+def played_since(played: dict[int, datetime], days: int, now: datetime | None = None) -> set[int]:
+    """Tracks of ``played`` (:attr:`Listener.played`) last played in the last ``days`` days."""
+    since = (now or datetime.now(UTC)) - timedelta(days=days)
+    return {track for track, last in played.items() if last >= since}
 
 
 def existing_track_ids(session: Session, track_ids: list[int]) -> set[int]:
