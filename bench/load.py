@@ -78,6 +78,9 @@ SCENARIOS = [
     Scenario("myStats", 100, None),
     Scenario("recordPlay", 200, None),
     Scenario("recordPlays", 50, None, events_per_request=BATCH),
+    # Floors of the stack on these cores: the emptiest GraphQL request, and a plain HTTP route.
+    Scenario("{ __typename }", 400, None, signed_in=False),
+    Scenario("GET /healthz", 400, None, signed_in=False),
 ]
 
 
@@ -95,6 +98,11 @@ class Client(FastHttpUser):
         headers = {"Content-Type": "application/json"}
         if s.signed_in:
             headers["Authorization"] = f"Bearer {random.choice(self.tokens)}"
+        if s.name == "GET /healthz":
+            with self.client.get("/healthz", name=s.name, catch_response=True) as response:
+                if response.status_code != 200:
+                    response.failure(f"HTTP {response.status_code}")
+            return
         if s.bare:
             with self.client.get("/recommend?k=10", headers=headers, name=s.name, catch_response=True) as response:
                 if response.status_code != 200 or not response.json().get("items"):
@@ -127,6 +135,8 @@ def request_for(name: str, catalog) -> tuple[str, dict]:
         return RECORD_PLAY, {"id": random.choice(catalog.track_ids), "source": "load"}
     if name == "recordPlays":
         return RECORD_PLAYS, {"events": [{"trackId": random.choice(catalog.track_ids)} for _ in range(BATCH)]}
+    if name == "{ __typename }":
+        return "{ __typename }", {}
     raise ValueError(name)
 
 

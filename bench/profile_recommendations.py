@@ -7,6 +7,7 @@ signed-in demo listeners; prints the latencies and the project's most expensive 
 The hot paths it shows are what ``docs/benchmarks.md`` records before and after each fix.
 
     .venv/bin/python bench/profile_recommendations.py --db /tmp/hz45-profile.db --calls 600 --clients 4
+    .venv/bin/python bench/profile_recommendations.py --database-url postgresql+psycopg://...  (already trained)
 """
 
 from __future__ import annotations
@@ -123,9 +124,15 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--set", action="append", default=[], metavar="HZ45_X=VALUE",
                         help="a setting for the server (default: none, the default configuration)")
+    parser.add_argument("--database-url", help="profile on this seeded and trained database instead (e.g. the deck "
+                        "scale kept by bench/training_cost.py --keep)")
+    parser.add_argument("--ready-timeout", type=float, default=120, help="seconds to wait for the server's models")
     args = parser.parse_args()
-    prepare(args.db)
-    database_url = f"sqlite:///{args.db}"
+    if args.database_url:
+        database_url = args.database_url
+    else:
+        prepare(args.db)
+        database_url = f"sqlite:///{args.db}"
     db = create_db_engine(database_url)
     tokens = [sign_in(db, uid) for uid in range(1, args.users + 1)]
     db.dispose()
@@ -135,7 +142,7 @@ def main() -> None:
     server = subprocess.Popen([HZ45, "serve", "--port", str(args.port)], env=env, start_new_session=True)
     url = f"http://127.0.0.1:{args.port}/graphql"
     try:
-        wait_until_ready(f"http://127.0.0.1:{args.port}/readyz", server)
+        wait_until_ready(f"http://127.0.0.1:{args.port}/readyz", server, args.ready_timeout)
         load(url, tokens, 40, args.clients, args.operation)  # warm-up
         with tempfile.TemporaryDirectory() as tmp:
             collapsed = Path(tmp) / "stacks.txt"
