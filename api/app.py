@@ -1,11 +1,13 @@
-"""The Starlette application: GraphQL at /graphql, /healthz and /readyz, rq-dashboard at /rq.
+"""The Starlette application: GraphQL at /graphql, /healthz and /readyz, rq-dashboard at /rq, and
+the reference web client at / (static files on the public API).
 
 The lifespan loads the active models, then a background task swaps in new versions every
 ``recommenders.refresh_seconds`` (requests never load a model).
 
 In production (``HZ45_ENVIRONMENT=production``) the schema cannot be introspected and there is
-no GraphiQL. Request bodies over ``api.max_body_bytes`` get 413; ``X-Forwarded-*`` headers are
-believed only from ``trusted_proxies``.
+no GraphiQL; elsewhere GraphiQL's own files are served under /graphiql/ (no CDN). Request bodies
+over ``api.max_body_bytes`` get 413; ``X-Forwarded-*`` headers are believed only from
+``trusted_proxies``.
 """
 
 from __future__ import annotations
@@ -26,9 +28,11 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api.body_limit import BodySizeLimit
 from api.context import Context
+from api.graphiql import graphiql_assets, graphiql_page
 from api.health import database_check, healthz, migrations_check, models_check, readyz, redis_check
 from api.http import GraphQLView
 from api.schema import build_schema
+from api.web import web_routes
 from domain.db import engine_for
 from domain.recommendations.service import RecommenderService
 from domain.settings import Settings, get_settings
@@ -46,13 +50,21 @@ def schema_for(settings: Settings) -> strawberry.Schema:
     return schema
 
 
+def graphiql_enabled(settings: Settings) -> bool:
+    """Whether /graphql shows GraphiQL to a browser: when configured, and never in production."""
+    return settings.api.graphiql and not settings.production
+
+
 class GraphQLApp(GraphQLView):
     """Strawberry's ASGI app with the 4.5Hz request context (malformed requests get JSON errors)."""
 
     def __init__(self, settings: Settings) -> None:
-        graphiql = settings.api.graphiql and not settings.production
-        super().__init__(schema_for(settings), graphql_ide="graphiql" if graphiql else None)
+        super().__init__(schema_for(settings), graphql_ide="graphiql" if graphiql_enabled(settings) else None)
         self.settings = settings
+
+    @property
+    def graphql_ide_html(self) -> str:
+        return graphiql_page()
 
     async def get_context(self, request, response=None) -> Context:
         state = request.app.state
@@ -115,7 +127,10 @@ def create_app(settings: Settings | None = None, *, engine=None, startup: list[C
         Route("/readyz", readyz),
         Route("/graphql", graphql),
         WebSocketRoute("/graphql", graphql),
+        *web_routes(),
     ]
+    if graphiql_enabled(settings):
+        routes.append(graphiql_assets())
     if settings.redis_url:
         from api.jobs.dashboard import dashboard_app
 

@@ -1,13 +1,17 @@
 """Real-browser tests: the app served by uvicorn on loopback, headless Chromium, screenshots.
 
 The app runs in a background thread of the test process, so a test can set up data through the
-domain code and then look at it in the browser. Screenshots go to ``test-artifacts/screenshots/``
-(ignored by git; CI may keep them).
+domain code and then look at it in the browser. Screenshots go to ``$HZ45_SCREENSHOT_DIR``
+(default ``test-artifacts/screenshots/``, ignored by git; CI may keep them); with
+``HZ45_UPDATE_SCREENSHOTS=1`` the ones meant for the documentation are also written to
+``docs/screenshots/``.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
 import json
 import os
 import shutil
@@ -15,6 +19,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -22,6 +27,11 @@ import uvicorn
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+DOCS_SCREENSHOTS = ROOT / "docs" / "screenshots"
+# The tallest a full-page screenshot gets (in CSS pixels).
+MAX_PAGE_HEIGHT = 2400
+# Calls back two frames later, so that responsive parts (charts) have laid themselves out again.
+NEXT_LAYOUT = "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done()));"
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 STARTUP_SECONDS = 30
@@ -62,6 +72,30 @@ def without_credentials(url: str) -> str:
     """``url`` without the user name and password a page opened with :func:`with_credentials` passes on."""
     parts = urlsplit(url)
     return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
+class _References(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[tuple[str, str | None]] = []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        url = attributes.get("src") if tag == "script" else attributes.get("href") if tag == "link" else None
+        if url:
+            self.found.append((url, attributes.get("integrity")))
+
+
+def references(html: str) -> list[tuple[str, str | None]]:
+    """``(url, integrity attribute)`` of every script and ``<link>`` (stylesheet, icon) of a page."""
+    parser = _References()
+    parser.feed(html)
+    return parser.found
+
+
+def sri(content: bytes) -> str:
+    """The subresource-integrity hash (SHA-384) of ``content``, as in an ``integrity`` attribute."""
+    return "sha384-" + base64.b64encode(hashlib.sha384(content).digest()).decode()
 
 
 def missing_browser() -> str | None:
@@ -121,10 +155,38 @@ def console_errors(driver) -> list[str]:
     return [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
 
 
+def screenshot_dir() -> Path:
+    """Where screenshots go: ``$HZ45_SCREENSHOT_DIR``, else ``test-artifacts/screenshots/``."""
+    return Path(os.environ.get("HZ45_SCREENSHOT_DIR") or SCREENSHOTS)
+
+
 def save_screenshot(driver, name: str) -> Path:
-    """Save the current page as ``test-artifacts/screenshots/<name>.png``; returns the path."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
+    """Save the current page as ``<screenshot dir>/<name>.png``; returns the path."""
+    directory = screenshot_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{name}.png"
     if not driver.save_screenshot(str(path)):
         raise RuntimeError(f"could not save the screenshot {path}")
+    return path
+
+
+def save_page_screenshot(driver, name: str) -> Path:
+    """Save the whole page (up to :data:`MAX_PAGE_HEIGHT` tall) like :func:`save_screenshot`; with
+    ``HZ45_UPDATE_SCREENSHOTS=1`` also as ``docs/screenshots/<name>.png``."""
+    size = driver.get_window_size()
+    # Without scroll bars, the page is laid out at the window's full width, as in the shot.
+    driver.execute_script("document.documentElement.style.overflow = 'hidden'")
+    try:
+        driver.execute_async_script(NEXT_LAYOUT)
+        inner = driver.execute_script("return window.innerHeight")
+        page = driver.execute_script("return document.documentElement.scrollHeight")
+        driver.set_window_size(size["width"], min(max(page, inner), MAX_PAGE_HEIGHT) + size["height"] - inner)
+        driver.execute_async_script(NEXT_LAYOUT)
+        path = save_screenshot(driver, name)
+    finally:
+        driver.set_window_size(size["width"], size["height"])
+        driver.execute_script("document.documentElement.style.overflow = ''")
+    if os.environ.get("HZ45_UPDATE_SCREENSHOTS") == "1":
+        DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, DOCS_SCREENSHOTS / path.name)
     return path

@@ -1,0 +1,76 @@
+// My playlists: every playlist with its rated tracks (remove one, with the deck's dialog),
+// and a form to create another.
+
+import { GraphQLError, gql } from '../graphql.js';
+import { TRACK_CARD, artistNames, h, showDialog, stars, table, trackTitle } from '../ui.js';
+
+const MY_PLAYLISTS = `
+query MyPlaylists {
+  myPlaylists(first: 10) {
+    totalCount
+    edges {
+      node {
+        id
+        name
+        isDefault
+        items(first: 50) {
+          totalCount
+          edges { node { rating addedAt track { ...TrackCard } } }
+        }
+      }
+    }
+  }
+}
+${TRACK_CARD}`;
+
+const REMOVE = `
+mutation RemoveFromPlaylist($trackId: ID!, $playlistId: ID!) {
+  removeFromPlaylist(trackId: $trackId, playlistId: $playlistId) { id }
+}`;
+
+const CREATE = `
+mutation CreatePlaylist($name: String!) {
+  createPlaylist(name: $name) { id name }
+}`;
+
+function playlistTable(playlist, rerender) {
+  const remove = (item) => h('button', {
+    class: 'secondary',
+    onclick: async () => {
+      await gql(REMOVE, { trackId: item.track.id, playlistId: playlist.id });
+      await showDialog('Removed from your playlist.');
+      rerender();
+    },
+  }, 'Remove');
+  return table([
+    ['Title', (item) => trackTitle(item.track)],
+    ['Artist', (item) => artistNames(item.track)],
+    ['Rating', (item) => stars(item.rating)],
+    ['Added', (item) => new Date(item.addedAt).toLocaleDateString()],
+    ['', remove],
+  ], playlist.items.edges.map(({ node }) => node), 'No tracks yet: rate one on its page to add it.');
+}
+
+export async function render(root) {
+  const rerender = () => { root.replaceChildren(); render(root); };
+  const { myPlaylists } = await gql(MY_PLAYLISTS);
+  const problem = h('p', { class: 'error', hidden: true });
+  const form = h('form', { class: 'inline', id: 'create-playlist' },
+    h('input', { name: 'name', required: true, placeholder: 'New playlist name', 'aria-label': 'New playlist name' }),
+    h('button', { type: 'submit' }, 'Create playlist'), problem);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    try {
+      await gql(CREATE, { name: new FormData(form).get('name') });
+      rerender();
+    } catch (error) {
+      if (!(error instanceof GraphQLError)) throw error;
+      problem.textContent = error.message;
+      problem.hidden = false;
+    }
+  });
+  root.append(...myPlaylists.edges.map(({ node }) => h('section', { class: 'playlist', 'data-playlist-id': node.id },
+    h('h2', {}, node.name, node.isDefault ? h('span', { class: 'muted' }, ' · default') : null,
+      h('span', { class: 'muted' }, ` · ${node.items.totalCount} tracks`)),
+    playlistTable(node, rerender))), form);
+}
