@@ -38,3 +38,9 @@ class Forbidden(CodedError):
 
 class RateLimited(CodedError):
     code = "RATE_LIMITED"
+
+
+class NotReady(CodedError):
+    """What was asked needs something that is not there yet (a trained model, audio features)."""
+
+    code = "NOT_READY"

@@ -160,8 +160,9 @@ class Settings(BaseSettings):
     # believed; empty: none, the client is the peer of the connection.
     trusted_proxies: list[str] = Field(default_factory=list)
     # JSON lines of every play; "{pid}" in the path gives each server process its own file
-    # (rotation is not safe across processes writing one file).
-    event_log_path: str = "./var/events.jsonl"
+    # (rotation is not safe across processes writing one file). Unset: ./var/events.jsonl, or
+    # ./var/events-<pid>.jsonl for a process that finds another one writing there already.
+    event_log_path: str | None = None
     event_log_max_bytes: int = Field(default=50_000_000, ge=0)
     event_log_backups: int = Field(default=10, ge=0)
     api: ApiSettings = Field(default_factory=ApiSettings)

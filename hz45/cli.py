@@ -56,7 +56,10 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             raise
         except Exception as exc:  # one line for operators and scripts, not a traceback
-            click.echo(f"error: {type(exc).__name__}: {exc}".splitlines()[0], err=True)
+            from hz45.commands.common import database_failure
+
+            line = database_failure(exc) or f"{type(exc).__name__}: {exc}"
+            click.echo(f"error: {line}".splitlines()[0], err=True)
             sys.exit(1)
 
 

@@ -16,6 +16,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from domain.accounts.age_groups import age_group
+from domain.accounts.demo_logins import DEMO_LISTENER
+from domain.accounts.passwords import UNUSABLE_PASSWORD  # generated listeners cannot log in
 from domain.accounts.tables import User
 from domain.catalog.store import ArtistRecord, TrackRecord, upsert_catalog
 from domain.catalog.tables import Track
@@ -26,7 +28,6 @@ GENRES = ("acoustic", "dance", "edm", "hip-hop", "pop", "r-n-b", "rock", "romanc
 GENDERS = ("FEMALE", "MALE", "OTHER")
 GENDER_SHARES = (0.48, 0.48, 0.04)
 AGES = (14, 68)  # ages drawn uniformly from [14, 68)
-UNUSABLE_PASSWORD = "!unusable"  # no hash verifies against it: generated users cannot log in
 
 # The taste model (shared with jobs.deck_data): appeal = GENRE_WEIGHT * genre taste
 # + AUDIO_WEIGHT * (standardised AUDIO_TASTE_COLUMNS of the track · audio taste), where a user's
@@ -82,6 +83,13 @@ class DemoConfig:
     plays_per_user: tuple[int, int] = (5, 40)
     playlist_size: tuple[int, int] = (8, 40)
     seed: int = 45
+    # Also generate the demo login's listener (domain.accounts.demo_logins.DEMO_LISTENER) with a
+    # history of its own; the other listeners are the same with or without it.
+    demo_listener: bool = False
+
+
+# The demo listener's playlist size and plays: a steady listener, so their stats have something to show.
+DEMO_LISTENER_HISTORY = (30, 60)
 
 
 @dataclass
@@ -198,9 +206,10 @@ def _sample(rng, appeal: np.ndarray, n: int, replace: bool) -> np.ndarray:
 
 
 def seed_demo(engine: Engine, config: DemoConfig | None = None, now: datetime | None = None) -> dict:
-    """Generate and store the demo dataset; plays end at ``now`` (default: this hour)."""
+    """Generate and store the demo dataset; plays end at ``now`` (default: this second, so the
+    current hour's chart has plays)."""
     config = config or DemoConfig()
-    now = now or datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    now = now or datetime.now(UTC).replace(microsecond=0)
     rng = np.random.default_rng(config.seed + 1)
     catalog = generate_catalog(config)
 
@@ -214,16 +223,21 @@ def seed_demo(engine: Engine, config: DemoConfig | None = None, now: datetime | 
                       "birth_date": birth, "gender": gender, "password_hash": UNUSABLE_PASSWORD,
                       "is_admin": False, "created_at": now - timedelta(days=30)})
         appeals.append(user_appeal(rng, catalog, taste_group(birth, today), gender))
+    if config.demo_listener:
+        users.append(_demo_listener_row(now))
+        taste = np.random.default_rng(config.seed + 2)  # its own stream: the others stay as they are
+        appeals.append(user_appeal(taste, catalog, taste_group(DEMO_LISTENER.birth_date, today), DEMO_LISTENER.gender))
 
     plays, ratings = [], []
     span = config.days_of_plays * 86400
     for u, appeal in enumerate(appeals):
-        size = int(rng.integers(*config.playlist_size))
+        demo = config.demo_listener and u == config.users
+        size = DEMO_LISTENER_HISTORY[0] if demo else int(rng.integers(*config.playlist_size))
         chosen = _sample(rng, appeal, size, replace=False)
         z = (appeal[chosen] - appeal.mean()) / (appeal.std() + 1e-9)
         stars = star_ratings(rng, z)
         ratings.extend((u, int(t), int(s)) for t, s in zip(chosen, stars, strict=True))
-        n = int(rng.integers(*config.plays_per_user))
+        n = DEMO_LISTENER_HISTORY[1] if demo else int(rng.integers(*config.plays_per_user))
         played = _sample(rng, appeal, n, replace=True)
         seconds = np.sort(rng.integers(0, span, n))
         plays.extend((u, int(t), int(s)) for t, s in zip(played, seconds, strict=True))
@@ -234,6 +248,13 @@ def seed_demo(engine: Engine, config: DemoConfig | None = None, now: datetime | 
         record.popularity = int(pop)
     upsert_catalog(engine, catalog.records)
     return _store_activity(engine, catalog, users, ratings, plays, now - timedelta(seconds=span))
+
+
+def _demo_listener_row(now: datetime) -> dict:
+    """The demo login's listener as a generated user; its password is set by ``ensure_demo_login``."""
+    return {"nickname": DEMO_LISTENER.nickname, "name": DEMO_LISTENER.name, "birth_date": DEMO_LISTENER.birth_date,
+            "gender": DEMO_LISTENER.gender, "password_hash": UNUSABLE_PASSWORD, "is_admin": False,
+            "created_at": now - timedelta(days=30)}
 
 
 def _store_activity(engine, catalog, users, ratings, plays, start: datetime) -> dict:

@@ -3,11 +3,13 @@
 Columns: ``track_id, artists, album_name, track_name, popularity, duration_ms, explicit,
 danceability, …, time_signature, track_genre``. The public file repeats a track once per genre
 it is listed under; the import keeps one track and every genre (the first one as primary).
+Once stored, the trained engines that learn from the catalog are queued for retraining, so that
+the new tracks get their content clusters (:mod:`jobs.catalog_changes`).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +17,7 @@ import pandas as pd
 
 from domain.catalog.store import ArtistRecord, TrackRecord, artist_id_from_name, upsert_catalog
 from domain.catalog.tables import AUDIO_FEATURE_COLUMNS, Track
+from jobs.catalog_changes import queue_catalog_retrain
 from jobs.context import job_context
 
 REQUIRED_COLUMNS = ("track_id", "artists", "track_name", "track_genre", *AUDIO_FEATURE_COLUMNS)
@@ -23,6 +26,14 @@ OPTIONAL_COLUMNS = ("album_name", "popularity", "duration_ms", "explicit")
 
 class CsvFormatError(ValueError):
     """The file is not in the Spotify tracks CSV format."""
+
+
+class UnknownGenresError(ValueError):
+    """Genres asked for that the file does not list."""
+
+
+class NothingToImportError(ValueError):
+    """No row of the file survived the cleaning."""
 
 
 @dataclass
@@ -37,6 +48,8 @@ class ImportReport:
     tracks_updated: int = 0
     artists_inserted: int = 0
     tempo_range: tuple[float, float] = (0.0, 0.0)
+    # {"engine", "job_id"} of each retraining queued for the new tracks
+    retrain_jobs: list[dict[str, str]] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -50,11 +63,20 @@ def tempo_range(tempo: pd.Series, k: float = 1.5) -> tuple[float, float]:
 
 
 def read_tracks_csv(path: str | Path) -> pd.DataFrame:
-    """The CSV as a DataFrame, checking that the required columns are there."""
-    frame = pd.read_csv(path, index_col=None, keep_default_na=True)
-    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
-    if missing:
-        raise CsvFormatError(f"{path}: missing columns {', '.join(missing)}")
+    """The CSV as a DataFrame; :class:`CsvFormatError` when it is not in the expected format."""
+    not_ours = f"{path} is not a Spotify tracks CSV"
+    expected = f"a header with {', '.join(REQUIRED_COLUMNS[:4])} and the audio features"
+    try:
+        header = pd.read_csv(path, nrows=0).columns
+        missing = [c for c in REQUIRED_COLUMNS if c not in header]
+        if len(missing) == len(REQUIRED_COLUMNS):
+            raise CsvFormatError(f"{not_ours}: missing columns (its first line should be {expected})")
+        if missing:
+            raise CsvFormatError(f"{not_ours}: missing columns {', '.join(missing)}")
+        frame = pd.read_csv(path, index_col=None, keep_default_na=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "unreadable"
+        raise CsvFormatError(f"{not_ours} ({reason}); expected comma-separated UTF-8 text with {expected}") from None
     for column in OPTIONAL_COLUMNS:
         if column not in frame.columns:
             frame[column] = None
@@ -79,6 +101,7 @@ def clean_tracks(
     # Fences come from the whole file, so a genre filter does not move them.
     low, high = tempo_range(frame.drop_duplicates("track_id")["tempo"], tempo_k)
     if genres:
+        check_genres(genres, frame["track_genre"])
         before = len(frame)
         frame = frame[frame["track_genre"].isin(genres)]
         report.dropped_other_genres = before - len(frame)
@@ -94,6 +117,14 @@ def clean_tracks(
     unique = unique[in_range].reset_index()
     report.tracks_kept = len(unique)
     return unique, report
+
+
+def check_genres(wanted: list[str], listed: pd.Series) -> None:
+    """:class:`UnknownGenresError` naming the known genres when ``wanted`` has others."""
+    known = sorted(set(listed.astype(str)))
+    unknown = [g for g in dict.fromkeys(wanted) if g not in known]
+    if unknown:
+        raise UnknownGenresError(f"unknown genres {', '.join(unknown)}; the file lists {len(known)}: {', '.join(known)}")
 
 
 def track_records(tracks: pd.DataFrame):
@@ -123,11 +154,23 @@ def import_csv(
     genres: list[str] | None = None,
     database_url: str | None = None,
     tempo_k: float = 1.5,
+    retrain: bool = True,
 ) -> dict:
-    """Job: import the CSV at ``path`` (optionally only ``genres``); idempotent. Returns counts."""
+    """Job: import the CSV at ``path`` (optionally only ``genres``); idempotent. Returns counts.
+
+    With ``retrain``, the trained engines that learn from the catalog are queued for retraining
+    (their job ids are in ``retrain_jobs``), so the imported tracks get clusters.
+    """
     tracks, report = clean_tracks(read_tracks_csv(path), genres, tempo_k)
+    if not report.tracks_kept:
+        raise NothingToImportError(
+            f"no track of {path} passed the cleaning ({report.rows_read} rows: {report.dropped_missing} "
+            f"incomplete, {report.dropped_other_genres} of other genres, {report.dropped_tempo_outliers} "
+            "tempo outliers); nothing was imported")
     with job_context(database_url) as job:
         counts = upsert_catalog(job.engine, track_records(tracks))
+        if retrain:
+            report.retrain_jobs = queue_catalog_retrain(job, counts.tracks_inserted + counts.tracks_updated)
     report.tracks_inserted = counts.tracks_inserted
     report.tracks_updated = counts.tracks_updated
     report.artists_inserted = counts.artists_inserted

@@ -2,7 +2,9 @@
 
 Both jobs read everything they need from the API before writing anything, so a run that fails
 (missing credentials, a revoked token, an unknown playlist) leaves the stored data as it was.
-Both are idempotent: running them twice leaves the same rows.
+Both are idempotent: running them twice leaves the same rows. When they add tracks, the trained
+engines that learn from the catalog are queued for retraining (:mod:`jobs.catalog_changes`), and
+the report lists those jobs under ``retrain_jobs``.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from domain.catalog.tables import AUDIO_FEATURE_COLUMNS, AudioFeatures, Genre, T
 from domain.charts.tables import ChartTop50
 from domain.settings import Settings
 from domain.sql import chunked
-from jobs.context import job_context
+from jobs.catalog_changes import queue_catalog_retrain
+from jobs.context import JobContext, job_context
 from jobs.spotify.client import (
     SpotifyError,
     fetch_artists,
@@ -70,12 +73,13 @@ def ingest_catalog(genres: list[str] | None = None, limit_per_genre: int = 50,
         records = _track_records(sp, list(found.values()), lambda track, _: genres_found[track["id"]])
         _merge_stored(engine, records)
         counts = upsert_catalog(engine, records)
-    report = {
-        "genres": len(genres), "tracks": len(records), "tracks_inserted": counts.tracks_inserted,
-        "tracks_updated": counts.tracks_updated, "artists_inserted": counts.artists_inserted,
-        "audio_features": sum(r.audio_features is not None for r in records),
-        "audio_features_unavailable": sum(r.audio_features_status == "unavailable" for r in records),
-    }
+        report = {
+            "genres": len(genres), "tracks": len(records), "tracks_inserted": counts.tracks_inserted,
+            "tracks_updated": counts.tracks_updated, "artists_inserted": counts.artists_inserted,
+            "audio_features": sum(r.audio_features is not None for r in records),
+            "audio_features_unavailable": sum(r.audio_features_status == "unavailable" for r in records),
+        }
+        _queue_retrain(report, settings, engine, counts.tracks_inserted)
     log.info("ingest_catalog: %s", report)
     return report
 
@@ -106,10 +110,18 @@ def import_top50(day: str | None = None, playlist_id: str | None = None,
         with engine.begin() as conn:
             conn.execute(sa.delete(ChartTop50).where(ChartTop50.chart_date == chart_day))
             conn.execute(sa.insert(ChartTop50), rows)
-    report = {"day": chart_day.isoformat(), "playlist": playlist_id, "ranks": len(rows),
-              "tracks_inserted": counts.tracks_inserted, "artists_inserted": counts.artists_inserted}
+        report = {"day": chart_day.isoformat(), "playlist": playlist_id, "ranks": len(rows),
+                  "tracks_inserted": counts.tracks_inserted, "artists_inserted": counts.artists_inserted}
+        _queue_retrain(report, settings, engine, counts.tracks_inserted)
     log.info("import_top50: %s", report)
     return report
+
+
+def _queue_retrain(report: dict, settings: Settings, engine: Engine, tracks_inserted: int) -> None:
+    """Queue the retraining that gives new tracks their clusters; name the jobs in ``report``."""
+    queued = queue_catalog_retrain(JobContext(settings, engine), tracks_inserted)
+    if queued:
+        report["retrain_jobs"] = queued
 
 
 def _track_records(sp: Spotify, tracks: Sequence[dict],

@@ -24,6 +24,7 @@ from api.recommendations.types import (
 from domain.errors import BadUserInput, NotFound
 from domain.recommendations import user_context as data
 from domain.recommendations.service import MixError, RecommenderService
+from domain.recommendations.similarity import nothing_similar
 from domain.settings import EngineWeight
 from domain.validation import check_id, db_id
 
@@ -130,6 +131,8 @@ class RecommendationQuery:
             raise NotFound(f"No track with id {track_id!r}", argument="trackId")
         service = await _service(info)
         similar = await to_thread.run_sync(service.similar, track.id, k)
+        if not similar:  # say why (not trained yet, no audio features, added after training)
+            raise await info.context.run(nothing_similar, service, track.id)
         rows = await info.context.loaders.track.load_many([item for item, _, _ in similar])
         return [SimilarTrack(track=Track.from_model(row), score=score, engine=engine)
                 for (_, score, engine), row in zip(similar, rows, strict=True) if row is not None]

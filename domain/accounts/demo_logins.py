@@ -1,7 +1,8 @@
-"""The demo's known logins (``hz45 demo`` prints them): a listener and an admin.
+"""The demo's known logins (``hz45 demo`` and ``hz45 seed-demo`` print them): a listener and an admin.
 
 Only for the demo database: the passwords are public. Bulk-generated demo listeners get
-:data:`~api.auth.passwords.UNUSABLE_PASSWORD` instead and cannot log in.
+:data:`~domain.accounts.passwords.UNUSABLE_PASSWORD` instead and cannot log in. The demo data
+gives the listener (:data:`DEMO_LISTENER`) a listening history of its own.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from domain.accounts.users import NewAccount, create_account, set_password
 from domain.db import session_scope
 from domain.settings import AuthSettings
 
-__all__ = ["DEMO_ADMIN", "DEMO_USER", "Credentials", "ensure_demo_login"]
+__all__ = ["DEMO_ACCOUNTS", "DEMO_ADMIN", "DEMO_LISTENER", "DEMO_USER", "Credentials", "demo_logins_line",
+           "ensure_demo_login"]
 
 
 class Credentials(NamedTuple):
@@ -28,8 +30,9 @@ class Credentials(NamedTuple):
 
 DEMO_USER = Credentials("demo", "listen-at-4.5Hz")
 DEMO_ADMIN = Credentials("demo-admin", "operate-4.5Hz-safely")
-_ACCOUNTS = (
-    NewAccount(DEMO_USER.nickname, "Demo Listener", date(1999, 4, 5), "FEMALE", DEMO_USER.password),
+DEMO_LISTENER = NewAccount(DEMO_USER.nickname, "Demo Listener", date(1999, 4, 5), "FEMALE", DEMO_USER.password)
+DEMO_ACCOUNTS = (
+    DEMO_LISTENER,
     NewAccount(DEMO_ADMIN.nickname, "Demo Admin", date(1985, 9, 1), "OTHER", DEMO_ADMIN.password, is_admin=True),
 )
 
@@ -52,6 +55,12 @@ def ensure_demo_login(engine: Engine, auth: AuthSettings | None = None) -> Crede
     """
     auth = auth or AuthSettings()
     with session_scope(engine) as session:
-        for account in _ACCOUNTS:
+        for account in DEMO_ACCOUNTS:
             _ensure(session, account, auth)
     return DEMO_USER
+
+
+def demo_logins_line() -> str:
+    """The demo logins in one line, as the demo commands print them."""
+    return (f"demo logins: {DEMO_USER.nickname} / {DEMO_USER.password} (a listener with a history), "
+            f"admin {DEMO_ADMIN.nickname} / {DEMO_ADMIN.password}")

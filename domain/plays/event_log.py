@@ -36,9 +36,44 @@ def play_record(*, event_id: int, user_id: int, gender: str, birth_date: date, t
     }
 
 
-def event_log_path(template: str) -> Path:
-    """The log file of this process (``{pid}`` in the template is replaced by the process id)."""
-    return Path(template.replace("{pid}", str(os.getpid())))
+DEFAULT_PATH = Path("var/events.jsonl")
+_claimed: dict[Path, Path] = {}  # default file (absolute) -> the file this process writes
+_claims: list = []  # the open lock files: a lock lasts as long as its file stays open
+
+
+def event_log_path(template: str | None) -> Path:
+    """The log file of this process.
+
+    A configured path is used as given, ``{pid}`` replaced by the process id. Unset, the first
+    process to write in a folder takes ``./var/events.jsonl`` (with a lock held while it runs)
+    and any other process writing there at the same time gets ``./var/events-<pid>.jsonl``,
+    since a rotated file must have one writer.
+    """
+    if template:
+        return Path(template.replace("{pid}", str(os.getpid())))
+    default = Path.cwd() / DEFAULT_PATH
+    with _lock:
+        if default not in _claimed:
+            _claimed[default] = default if _claim(default) else default.with_name(
+                f"{default.stem}-{os.getpid()}{default.suffix}")
+        return _claimed[default]
+
+
+def _claim(path: Path) -> bool:
+    """Whether this process now holds the lock of ``path`` (held until it exits)."""
+    try:
+        import fcntl
+    except ImportError:  # no advisory locks here: one file per process
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(path.with_name(path.name + ".lock"), "a")  # noqa: SIM115 - kept open on purpose
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        return False
+    _claims.append(handle)
+    return True
 
 
 def _writer(path: Path, max_bytes: int, backups: int) -> logging.Logger:

@@ -5,4 +5,4 @@ imported inside the command, so that listing the commands and their help stays f
 """
 
 # Modules here that hold code shared by commands rather than a command of their own.
-HELPERS = frozenset({"common", "offline"})
+HELPERS = frozenset({"common", "demo_steps", "offline"})

@@ -21,9 +21,14 @@ def run_spotify_job(job: Callable[..., dict], *args) -> None:
         report = job(*args)
     except SpotifyError as exc:
         raise click.ClickException(str(exc)) from exc
+    queued = report.pop("retrain_jobs", [])
     width = max(len(k) for k in report)
     for key, value in report.items():
         click.echo(f"{key.replace('_', ' '):<{width}}  {value}")
+    if queued:
+        from hz45.commands.common import follow_retraining
+
+        follow_retraining(queued)
 
 
 @click.command("ingest")

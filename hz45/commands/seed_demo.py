@@ -28,7 +28,9 @@ def command(ctx: click.Context, scale: str, users: int, tracks: int, fraction: f
             tracks_csv: str | None, seed: int) -> None:
     """Generate the deterministic demo dataset into an empty, migrated DATABASE_URL.
 
-    At deck scale, progress lines go to stderr; PostgreSQL loads it in a few minutes.
+    Also creates the demo logins (a listener with a listening history of its own, and an
+    admin) and prints them. At deck scale, progress lines go to stderr; PostgreSQL loads it in
+    a few minutes.
     """
     given = {name for name in ("users", "tracks", "fraction", "tracks_csv")
              if ctx.get_parameter_source(name) is not ParameterSource.DEFAULT}
@@ -36,7 +38,8 @@ def command(ctx: click.Context, scale: str, users: int, tracks: int, fraction: f
     if misplaced:
         names = ", ".join("--" + n.replace("_", "-") for n in sorted(misplaced))
         raise click.UsageError(f"{names} cannot be used with --scale {scale}")
-    _, engine = load()
+    settings, engine = load()
+    from domain.accounts.demo_logins import demo_logins_line, ensure_demo_login
     from jobs.demo_data import database_is_empty
 
     if not database_is_empty(engine):
@@ -46,8 +49,10 @@ def command(ctx: click.Context, scale: str, users: int, tracks: int, fraction: f
     else:
         from jobs.demo_data import DemoConfig, seed_demo
 
-        counts = seed_demo(engine, DemoConfig(users=users, tracks=tracks, seed=seed))
+        counts = seed_demo(engine, DemoConfig(users=users, tracks=tracks, seed=seed, demo_listener=True))
     click.echo("seeded " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    ensure_demo_login(engine, settings.auth)
+    click.echo(demo_logins_line())
 
 
 def _seed_deck(engine, fraction: float, tracks_csv: str | None, seed: int) -> dict:

@@ -17,8 +17,11 @@ def command(host: str, port: int, workers: int) -> None:
 
     from domain.migrations import serving_problem
     from domain.settings import get_settings
+    from hz45.commands.common import check_database_reachable
 
-    problem = serving_problem(get_settings().database_url)
+    url = get_settings().database_url
+    check_database_reachable(url)
+    problem = serving_problem(url)
     if problem:
         raise click.ClickException(problem)
     # The app reads forwarded headers itself, from the configured proxies only (api/app.py);

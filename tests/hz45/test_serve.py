@@ -43,7 +43,8 @@ def test_serve_refuses_an_unreachable_database(tmp_path, started, url):
     result = serve(url.format(tmp=tmp_path))
     assert result.exit_code == 1
     [line] = result.output.strip().splitlines()
-    assert line.startswith("Error: cannot reach the database: OperationalError")
+    assert line.startswith(("Error: cannot reach the database at ", "Error: cannot open the SQLite database "))
+    assert "OperationalError" not in line and line.endswith("DATABASE_URL")
     assert started == []
 
 
