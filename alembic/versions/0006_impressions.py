@@ -1,0 +1,27 @@
+"""recommendation impressions for online experiments
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-12-04 13:45:00
+
+"""
+from typing import Sequence, Union
+
+import sqlalchemy as sa
+import sqlmodel
+
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision: str = '0006'
+down_revision: Union[str, Sequence[str], None] = '0005'
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
