@@ -34,6 +34,7 @@ from api.http import GraphQLView
 from api.schema import build_schema
 from api.web import web_routes
 from domain.db import engine_for
+from domain.experiments.impressions import ImpressionBuffer
 from domain.recommendations.service import RecommenderService
 from domain.settings import Settings, get_settings
 
@@ -70,7 +71,7 @@ class GraphQLApp(GraphQLView):
         state = request.app.state
         return Context(
             request=request, settings=self.settings, engine=state.engine,
-            recommender=getattr(state, "recommender", None),
+            recommender=getattr(state, "recommender", None), impressions=getattr(state, "impressions", None),
         )
 
 
@@ -108,6 +109,8 @@ def create_app(settings: Settings | None = None, *, engine=None, startup: list[C
         app.state.readiness_checks["models"] = models_check(service)
         refresher = asyncio.create_task(keep_models_fresh(service, settings.recommenders.refresh_seconds),
                                         name="hz45-model-refresh")
+        app.state.impressions = impressions = ImpressionBuffer(app.state.engine, settings.recommenders)
+        impression_writer = asyncio.create_task(impressions.run(), name="hz45-impressions")
         # A startup hook may return a callable that undoes it at shutdown (e.g. stops a thread).
         cleanups = [c for c in (hook(app) for hook in startup or ()) if callable(c)]
         try:
@@ -116,6 +119,10 @@ def create_app(settings: Settings | None = None, *, engine=None, startup: list[C
             refresher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await refresher
+            impression_writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await impression_writer
+            await to_thread.run_sync(impressions.flush)  # what the last second served
             for cleanup in reversed(cleanups):
                 cleanup()
             if own_engine:

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from starlette.requests import HTTPConnection
 
 from api.catalog.loaders import Loaders
+from domain.experiments.impressions import ImpressionBuffer
 from domain.recommendations.service import RecommenderService
 from domain.settings import Settings
 
@@ -26,6 +27,7 @@ class Context:
     settings: Settings
     engine: Engine
     recommender: RecommenderService | None = None
+    impressions: ImpressionBuffer | None = None
     state: dict[str, Any] = field(default_factory=dict)
     loaders: Loaders = field(init=False)
 

@@ -13,20 +13,24 @@ from api.catalog.queries import CatalogQuery
 from api.charts.queries import ChartQuery
 from api.charts.subscriptions import Subscription
 from api.cost import QueryCostLimiter
+from api.experiments.queries import ExperimentQuery
 from api.extensions import ErrorCodes, Schema
 from api.inputs import SCALAR_OVERRIDES, DocumentTextGuard, InputGuard
 from api.jobs.mutations import JobMutation
 from api.jobs.queries import JobQuery
+from api.listeners.queries import ListenerQuery
 from api.playlists.mutations import PlaylistMutation
 from api.playlists.queries import PlaylistQuery
 from api.plays.mutations import PlayMutation
 from api.recommendations.queries import RecommendationQuery
+from api.recommendations.radio import RadioQuery
 from api.stats.queries import StatsQuery
 from domain.settings import ApiSettings
 
 
 @strawberry.type
-class Query(CatalogQuery, AccountQuery, PlaylistQuery, RecommendationQuery, ChartQuery, StatsQuery, JobQuery):
+class Query(CatalogQuery, AccountQuery, PlaylistQuery, RecommendationQuery, RadioQuery, ChartQuery, StatsQuery,
+            JobQuery, ExperimentQuery, ListenerQuery):
     """Every query of 4.5Hz."""
 
 

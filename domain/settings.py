@@ -82,6 +82,15 @@ class RecommenderSettings(BaseModel):
     # experiment name -> arm name -> mix; users are split between the arms of the active one
     experiments: dict[str, dict[str, list[EngineWeight]]] = Field(default_factory=dict)
     active_experiment: str | None = None
+    # experiment -> its control arm (the arms are compared with it); unset: the first arm alphabetically
+    experiment_controls: dict[str, str] = Field(default_factory=dict)
+    # a play counts for an impression when the user plays the track within this many hours after it
+    attribution_hours: float = Field(default=24, gt=0)
+    # impressions are written every impression_flush_seconds or impression_flush_rows rows; beyond
+    # impression_buffer_rows waiting rows new ones are dropped (and counted)
+    impression_flush_seconds: float = Field(default=1, gt=0)
+    impression_flush_rows: int = Field(default=500, ge=1, le=1000)
+    impression_buffer_rows: int = Field(default=50_000, ge=1)
     exclude_rated: bool = True
     recent_window_days: int = 7
     # members of the learned mix (mix "learned"); empty: the engines of the default mix
@@ -117,6 +126,28 @@ class ScheduleSettings(BaseModel):
     daily_stats_cron: str = "30 9 * * *"
     import_top50_cron: str = "30 9 * * *"
     retrain_cron: str = "40 9 * * *"
+    daily_mix_cron: str = "0 10 * * *"  # after the retrain
+    weekly_exploration_cron: str = "15 10 * * 1"  # Mondays
+    similar_users_cron: str = "50 9 * * *"
+
+
+class GeneratedPlaylistSettings(BaseModel):
+    """The daily mix and the weekly exploration playlist (jobs.generated_playlists)."""
+
+    tracks: int = Field(default=50, ge=1, le=500)
+    max_per_artist: int = Field(default=2, ge=1)
+    # a user with a play in the last active_days days gets generated playlists
+    active_days: int = Field(default=30, ge=1)
+    # favourites: the user's most played and highest rated tracks of the last favourites_days days
+    favourites_days: int = Field(default=90, ge=1)
+    progress_every: int = Field(default=500, ge=1)  # log progress every this many users
+
+
+class ListenerSettings(BaseModel):
+    """Similar listeners (``jobs.similar_users``): the window of plays compared, and how many kept."""
+
+    similar_users_window_days: int = Field(default=90, ge=1)
+    similar_users_kept: int = Field(default=50, ge=1, le=500)
 
 
 class SpotifySettings(BaseModel):
@@ -169,6 +200,8 @@ class Settings(BaseSettings):
     auth: AuthSettings = Field(default_factory=AuthSettings)
     recommenders: RecommenderSettings = Field(default_factory=RecommenderSettings)
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
+    generated_playlists: GeneratedPlaylistSettings = Field(default_factory=GeneratedPlaylistSettings)
+    listeners: ListenerSettings = Field(default_factory=ListenerSettings)
     spotify: SpotifySettings = Field(default_factory=SpotifySettings)
 
     @property

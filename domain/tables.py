@@ -17,7 +17,9 @@ from domain.catalog.tables import (
     TrackSearchToken,
 )
 from domain.charts.tables import ChartHourly, ChartTop50
+from domain.experiments.tables import RecommendationImpression
 from domain.jobs.tables import JobState
+from domain.listeners.tables import SimilarUser
 from domain.playlists.tables import Playlist, PlaylistItem
 from domain.plays.tables import PlayEvent
 from domain.recommendations.tables import ModelArtifact, ModelVersion
@@ -27,7 +29,8 @@ metadata = SQLModel.metadata
 
 __all__ = [
     "Artist", "AudioFeatures", "AuthToken", "ChartHourly", "ChartTop50",
-    "Genre", "JobState", "LoginFailure", "ModelArtifact", "ModelVersion", "OverallDailyStats",
-    "PlayEvent", "Playlist", "PlaylistItem", "Track", "TrackArtist", "TrackGenre",
+    "Genre", "JobState", "LoginFailure", "ModelArtifact", "ModelVersion",
+    "OverallDailyStats",
+    "PlayEvent", "Playlist", "PlaylistItem", "RecommendationImpression", "SimilarUser", "Track", "TrackArtist", "TrackGenre",
     "TrackSearchToken", "User", "UserDailyStats", "metadata",
 ]

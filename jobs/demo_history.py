@@ -69,7 +69,8 @@ def top_up_plays(engine: Engine, now: datetime, max_days: int = DemoConfig.days_
         for user_id, track_id, rating in conn.execute(
                 sa.select(Playlist.user_id, PlaylistItem.track_id, PlaylistItem.rating)
                 .join(Playlist, Playlist.id == PlaylistItem.playlist_id)
-                .where(Playlist.user_id.in_(listeners)).order_by(Playlist.user_id, PlaylistItem.id)):
+                .where(Playlist.user_id.in_(listeners), PlaylistItem.rating.is_not(None))  # not generated ones
+                .order_by(Playlist.user_id, PlaylistItem.id)):
             rated[user_id].append((track_id, rating))
     rng = np.random.default_rng([seed, int(now.timestamp())])
     start = max(last, now - timedelta(days=max_days))

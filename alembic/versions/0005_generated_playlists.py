@@ -20,8 +20,22 @@ depends_on: Union[str, Sequence[str], None] = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table("playlist") as batch:
+        batch.add_column(sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False,
+                                   server_default="user"))
+        batch.add_column(sa.Column("generated_for", sa.Date(), nullable=True))
+    with op.batch_alter_table("playlist_item") as batch:
+        batch.add_column(sa.Column("position", sa.Integer(), nullable=True))
+        batch.alter_column("rating", existing_type=sa.Integer(), nullable=True)
 
 
 def downgrade() -> None:
-    pass
+    # generated playlists have no place in the old schema (and their items no rating)
+    op.execute("DELETE FROM playlist_item WHERE playlist_id IN (SELECT id FROM playlist WHERE kind <> 'user')")
+    op.execute("DELETE FROM playlist WHERE kind <> 'user'")
+    with op.batch_alter_table("playlist_item") as batch:
+        batch.alter_column("rating", existing_type=sa.Integer(), nullable=False)
+        batch.drop_column("position")
+    with op.batch_alter_table("playlist") as batch:
+        batch.drop_column("generated_for")
+        batch.drop_column("kind")

@@ -20,8 +20,17 @@ depends_on: Union[str, Sequence[str], None] = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_table('similar_user',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('rank', sa.Integer(), nullable=False),
+    sa.Column('neighbour_id', sa.Integer(), nullable=False),
+    sa.Column('similarity', sa.Float(), nullable=False),
+    sa.Column('computed_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['neighbour_id'], ['app_user.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', 'rank')
+    )
 
 
 def downgrade() -> None:
-    pass
+    op.drop_table('similar_user')

@@ -19,7 +19,12 @@ AGGREGATIONS = {
     AggregationKind.CHARTS_REBUILD: ("jobs.charts.aggregate_charts", {"full": True}),
     AggregationKind.OVERALL_STATS: ("jobs.stats.aggregate_overall_stats", {}),
     AggregationKind.USER_STATS: ("jobs.stats.aggregate_user_stats", {}),
+    AggregationKind.SIMILAR_USERS: ("jobs.similar_users.similar_users", {}),
+    AggregationKind.DAILY_MIXES: ("jobs.generated_playlists.generate_daily_mixes", {}),
+    AggregationKind.WEEKLY_EXPLORATION: ("jobs.generated_playlists.generate_weekly_exploration", {}),
 }
+DAY_ARGUMENT = {AggregationKind.WEEKLY_EXPLORATION: "week"}  # the job's name of `day`, when not "day"
+WITHOUT_DAY = {AggregationKind.CHARTS, AggregationKind.CHARTS_REBUILD, AggregationKind.SIMILAR_USERS}
 
 
 async def _enqueue(info: Info[Context, None], func_path: str, **kwargs) -> JobInfo:
@@ -38,14 +43,15 @@ class JobMutation:
 
     @strawberry.mutation(description=(
         "Run an aggregation now. `day` (UTC) applies to the stats: OVERALL_STATS defaults to today, "
-        "USER_STATS to yesterday."
+        "USER_STATS to yesterday; for DAILY_MIXES (default today) and WEEKLY_EXPLORATION (its week; "
+        "default this week) it is the day the playlists are generated for."
     ), permission_classes=[IsAdmin])
     async def run_aggregation(self, info: Info[Context, None], kind: AggregationKind, day: date | None = None) -> JobInfo:
         func_path, kwargs = AGGREGATIONS[kind]
         if day is not None:
-            if kind in (AggregationKind.CHARTS, AggregationKind.CHARTS_REBUILD):
-                raise BadUserInput("`day` applies to the stats aggregations only", argument="day")
-            kwargs = {**kwargs, "day": day.isoformat()}
+            if kind in WITHOUT_DAY:
+                raise BadUserInput(f"`day` does not apply to {kind.name}", argument="day")
+            kwargs = {**kwargs, DAY_ARGUMENT.get(kind, "day"): day.isoformat()}
         return await _enqueue(info, func_path, **kwargs)
 
     @strawberry.mutation(description="Import the Spotify Top 50 of a day (default today).",

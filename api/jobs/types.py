@@ -29,6 +29,9 @@ class AggregationKind(Enum):
     CHARTS_REBUILD = "charts_rebuild"
     OVERALL_STATS = "overall_stats"
     USER_STATS = "user_stats"
+    SIMILAR_USERS = "similar_users"
+    DAILY_MIXES = "daily_mixes"
+    WEEKLY_EXPLORATION = "weekly_exploration"
 
 
 @strawberry.type

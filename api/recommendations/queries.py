@@ -22,6 +22,7 @@ from api.recommendations.types import (
     SimilarTrack,
 )
 from domain.errors import BadUserInput, NotFound
+from domain.experiments.impressions import log_impressions
 from domain.recommendations import user_context as data
 from domain.recommendations.service import MixError, RecommenderService
 from domain.recommendations.similarity import nothing_similar
@@ -111,6 +112,7 @@ class RecommendationQuery:
             raise NotFound(f"Unknown seed tracks: {', '.join(unknown)}", argument="seedTrackIds")
         items = await to_thread.run_sync(service.recommend, context, k, chosen, exclude | set(seeds), max_per_artist)
         tracks = await info.context.loaders.track.load_many([i.item_id for i in items])
+        log_impressions(info.context.impressions, user.id, chosen.mix_id, [t.id for t in tracks if t], "recommendations")
         return RecommendationList(
             mix_id=chosen.mix_id,
             items=[

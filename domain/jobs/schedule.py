@@ -39,4 +39,9 @@ def scheduled_jobs(settings: Settings) -> list[ScheduledJob]:
                      {"day": "yesterday"}, cron=times.daily_stats_cron),
         ScheduledJob("import_top50", "jobs.ingest.import_top50", cron=times.import_top50_cron),
         ScheduledJob("retrain", "jobs.retrain.retrain", cron=times.retrain_cron),
+        ScheduledJob("generate_daily_mixes", "jobs.generated_playlists.generate_daily_mixes",
+                     cron=times.daily_mix_cron),
+        ScheduledJob("generate_weekly_exploration", "jobs.generated_playlists.generate_weekly_exploration",
+                     cron=times.weekly_exploration_cron),
+        ScheduledJob("similar_users", "jobs.similar_users.similar_users", cron=times.similar_users_cron),
     ]

@@ -12,7 +12,7 @@ from domain.accounts.users import DEFAULT_PLAYLIST_NAME
 from domain.catalog import queries as catalog
 from domain.columns import utcnow
 from domain.errors import Forbidden, NotFound
-from domain.playlists.tables import Playlist, PlaylistItem
+from domain.playlists.tables import USER_MADE, Playlist, PlaylistItem
 from domain.sql import upsert
 from domain.validation import Violation, check, db_id
 
@@ -38,38 +38,52 @@ def playlists_by_id(session: Session, ids: Sequence[int]) -> list[Playlist | Non
 
 def ratings_by_track(session: Session, user_id: int, track_ids: Sequence[int]) -> list[int | None]:
     """The user's rating of each track; across several playlists the latest added wins
-    (the rule the training snapshot uses)."""
+    (the rule the training snapshot uses). Generated playlists hold no ratings."""
     rows = session.exec(
         select(PlaylistItem.track_id, PlaylistItem.rating)
         .join(Playlist, Playlist.id == PlaylistItem.playlist_id)
-        .where(Playlist.user_id == user_id, PlaylistItem.track_id.in_(track_ids))
+        .where(Playlist.user_id == user_id, Playlist.kind == USER_MADE, PlaylistItem.track_id.in_(track_ids))
         .order_by(PlaylistItem.added_at, PlaylistItem.id)
     ).all()
     latest = dict(rows)  # later rows overwrite earlier ones
     return [latest.get(t) for t in track_ids]
 
 
-def list_playlists(session: Session, user_id: int, limit: int, after_id: int | None) -> tuple[list[Playlist], bool]:
-    """A page of the user's playlists in creation order (the default one first) and whether more follow."""
-    statement = select(Playlist).where(Playlist.user_id == user_id)
+def _of_user(user_id: int, kind: str | None):
+    where = [Playlist.user_id == user_id]
+    return where if kind is None else [*where, Playlist.kind == kind]
+
+
+def list_playlists(session: Session, user_id: int, limit: int, after_id: int | None,
+                   kind: str | None = None) -> tuple[list[Playlist], bool]:
+    """A page of the user's playlists (of ``kind``, or all) in creation order (the default one
+    first) and whether more follow."""
+    statement = select(Playlist).where(*_of_user(user_id, kind))
     if after_id is not None:
         statement = statement.where(Playlist.id > after_id)
     rows = session.exec(statement.order_by(Playlist.id).limit(limit + 1)).all()
     return list(rows[:limit]), len(rows) > limit
 
 
-def count_playlists(session: Session, user_id: int) -> int:
-    """How many playlists the user has."""
-    return session.exec(select(func.count()).where(Playlist.user_id == user_id)).one()
+def count_playlists(session: Session, user_id: int, kind: str | None = None) -> int:
+    """How many playlists (of ``kind``, or all) the user has."""
+    return session.exec(select(func.count()).where(*_of_user(user_id, kind))).one()
 
 
-def list_items(session: Session, playlist_id: int, limit: int,
-               before_id: int | None) -> tuple[list[PlaylistItem], bool]:
-    """A page of a playlist's items, most recently added first, and whether more follow."""
+def list_items(session: Session, playlist_id: int, limit: int, before_id: int | None,
+               by_position: bool = False) -> tuple[list[PlaylistItem], bool]:
+    """A page of a playlist's items and whether more follow: most recently added first, or in
+    their order (``by_position``, generated playlists; ``before_id`` is then the last position seen)."""
     statement = select(PlaylistItem).where(PlaylistItem.playlist_id == playlist_id)
-    if before_id is not None:
-        statement = statement.where(PlaylistItem.id < before_id)
-    rows = session.exec(statement.order_by(PlaylistItem.id.desc()).limit(limit + 1)).all()
+    if by_position:
+        if before_id is not None:
+            statement = statement.where(PlaylistItem.position > before_id)
+        statement = statement.order_by(PlaylistItem.position)
+    else:
+        if before_id is not None:
+            statement = statement.where(PlaylistItem.id < before_id)
+        statement = statement.order_by(PlaylistItem.id.desc())
+    rows = session.exec(statement.limit(limit + 1)).all()
     return list(rows[:limit]), len(rows) > limit
 
 
@@ -80,7 +94,8 @@ def count_items(session: Session, playlist_id: int) -> int:
 
 def default_playlist(session: Session, user_id: int) -> Playlist:
     """The user's default playlist, created if the account has none yet."""
-    playlist = session.exec(select(Playlist).where(Playlist.user_id == user_id, Playlist.is_default)).first()
+    playlist = session.exec(select(Playlist).where(Playlist.user_id == user_id, Playlist.is_default,
+                                                   Playlist.kind == USER_MADE)).first()
     if playlist is None:
         playlist = Playlist(user_id=user_id, name=DEFAULT_PLAYLIST_NAME, is_default=True)
         session.add(playlist)
@@ -97,6 +112,9 @@ def owned_playlist(session: Session, user_id: int, playlist_id: str | None) -> P
         raise NotFound(f"No playlist with id {playlist_id!r}", argument="playlistId")
     if playlist.user_id != user_id:
         raise Forbidden("Only the owner may change a playlist", argument="playlistId")
+    if playlist.kind != USER_MADE:
+        raise Forbidden(f"{playlist.name!r} is generated by 4.5Hz and read-only; add the track to one of "
+                        "your own playlists instead", argument="playlistId")
     return playlist
 
 

@@ -353,18 +353,22 @@ class RecommenderService:
         for name in ranked:
             if len(seen) >= k:
                 break
-            try:
-                scored = self.manager.hook.hz45_similar_items(name=name, model=models[name].model, item_id=track_id, k=k)
-            except Exception as exc:  # the other engines still answer
-                log.exception("engine %s failed to find tracks similar to %s", name, track_id)
-                self.errors.failed(name, exc)
-                continue
+            scored = self.similar_items(name, models[name].model, track_id, k)
             if scored is None:
                 continue
             for item, score in zip(scored.item_ids.tolist(), scored.scores.tolist(), strict=True):
                 if item != track_id and item not in seen and len(seen) < k:
                     seen[item] = (float(score), name)
         return [(item, score, engine) for item, (score, engine) in seen.items()]
+
+    def similar_items(self, name: str, model: Any, track_id: int, k: int) -> ScoredItems | None:
+        """One engine's ``k`` tracks most similar to ``track_id``; None when it has none or fails."""
+        try:
+            return self.manager.hook.hz45_similar_items(name=name, model=model, item_id=track_id, k=k)
+        except Exception as exc:  # the other engines still answer
+            log.exception("engine %s failed to find tracks similar to %s", name, track_id)
+            self.errors.failed(name, exc)
+            return None
 
     def trained_at(self, name: str) -> datetime | None:
         loaded = self.snapshot.models.get(name)

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from domain.accounts.age_groups import age_group
 from domain.accounts.tables import User
 from domain.catalog.tables import AUDIO_FEATURE_COLUMNS, AudioFeatures, Genre, Track
-from domain.playlists.tables import Playlist, PlaylistItem
+from domain.playlists.tables import USER_MADE, Playlist, PlaylistItem
 from domain.plays.tables import PlayEvent
 from engines.base import TrainingData
 
@@ -55,7 +55,9 @@ def load_snapshot(engine: Engine, today: date | None = None) -> TrainingData:
     """Ratings (playlists), plays, users (age group, gender) and items (features, genre)."""
     today = today or datetime.now(UTC).date()
     with engine.connect() as conn:
-        ratings = _events(conn, sa.select(Playlist.user_id, PlaylistItem.track_id, PlaylistItem.rating).join(Playlist),
+        # generated playlists (daily mix, ...) hold the service's picks, not the user's ratings
+        ratings = _events(conn, sa.select(Playlist.user_id, PlaylistItem.track_id, PlaylistItem.rating).join(Playlist)
+                          .where(Playlist.kind == USER_MADE),
                           PlaylistItem.added_at, ["user_id", "item_id", "rating", "timestamp"])
         plays = _events(conn, sa.select(PlayEvent.user_id, PlayEvent.track_id), PlayEvent.played_at,
                         ["user_id", "item_id", "timestamp"])

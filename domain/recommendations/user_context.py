@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from domain.accounts.age_groups import age_group
 from domain.accounts.tables import User
 from domain.catalog.tables import Track
-from domain.playlists.tables import Playlist, PlaylistItem
+from domain.playlists.tables import USER_MADE, Playlist, PlaylistItem
 from domain.plays.tables import PlayEvent
 from engines.base import UserContext
 from engines.feedback import confidence
@@ -47,7 +47,8 @@ def listener(session: Session, user: User, window_days: int, seed_ids: tuple[int
         .where(PlayEvent.user_id == user.id).group_by(PlayEvent.track_id)
     ).all()
     ratings = session.exec(
-        select(PlaylistItem.track_id, PlaylistItem.rating).join(Playlist).where(Playlist.user_id == user.id)
+        select(PlaylistItem.track_id, PlaylistItem.rating).join(Playlist)
+        .where(Playlist.user_id == user.id, Playlist.kind == USER_MADE)  # generated items are no ratings
         .order_by(PlaylistItem.added_at.desc(), PlaylistItem.id.desc())
     ).all()
     by_last = sorted(plays, key=lambda row: row[2], reverse=True)

@@ -22,7 +22,7 @@ Echo = Callable[[str], None]
 # machine (measured with a benchmark sharing it; ease grows with the catalog's cube); an engine
 # that needs at most QUICK_SECONDS is trained before the demo serves.
 # Seconds on the demo data, 2 idle cores (docs/benchmarks.md, "The demo's first answer").
-TRAINING_SECONDS = {"demographic_popular": 1, "content_gmm": 1, "item_knn": 1, "als": 2,
+TRAINING_SECONDS = {"demographic_popular": 1, "content_gmm": 1, "item_knn": 1, "similar_listeners": 1, "als": 2,
                     "svd": 8, "ease": 12, "ncf": 15, "learned": 25}
 QUICK_SECONDS = 5
 

@@ -8,4 +8,5 @@ BUILTIN_PLUGINS = (
     "plugins.builtin.als",
     "plugins.builtin.item_knn",
     "plugins.builtin.ease",
+    "plugins.builtin.similar_listeners",
 )

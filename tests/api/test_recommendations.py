@@ -98,7 +98,7 @@ def test_cold_start_user_gets_k_demographic_tracks(trained_db, tmp_path):
 @pytest.mark.parametrize(
     ("mix", "fragment"),
     [
-        ([{"engine": "nope", "weight": 1}], "installed engines: als, content_gmm, demographic_popular, ease, item_knn, ncf, svd"),
+        ([{"engine": "nope", "weight": 1}], "installed engines: als, content_gmm, demographic_popular, ease, item_knn, ncf, similar_listeners, svd"),
         ([{"engine": "svd", "weight": -1}], "non-negative"),
         ([{"engine": "svd", "weight": 0}], "positive"),
         ([{"engine": "svd", "weight": 1}, {"engine": "svd", "weight": 2}], "only once"),
@@ -149,7 +149,7 @@ def test_similar_tracks_and_engines(trained_db, tmp_path):
         assert error_codes(client.gql('{ similarTracks(trackId: "99999999") { score } }')) == ["NOT_FOUND"]
         engines = client.gql("{ engines { name status builtin activeModel { version metrics } } }")["data"]["engines"]
     by_name = {e["name"]: e for e in engines}
-    assert set(by_name) == {"als", "content_gmm", "demographic_popular", "ease", "item_knn", "ncf", "svd"}
+    assert set(by_name) == {"als", "content_gmm", "demographic_popular", "ease", "item_knn", "ncf", "similar_listeners", "svd"}
     assert by_name["ncf"]["status"] == "NOT_TRAINED" and by_name["ncf"]["activeModel"] is None
     assert by_name["content_gmm"]["status"] == "READY"
     assert by_name["content_gmm"]["activeModel"]["metrics"]["n_components"] >= 2

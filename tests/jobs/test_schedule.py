@@ -67,6 +67,10 @@ def test_rq_cron_loads_the_schedule_from_settings(monkeypatch):
         "aggregate_user_stats": ("jobs.stats.aggregate_user_stats", "default", None, "30 9 * * *"),
         "import_top50": ("jobs.ingest.import_top50", "default", None, "30 9 * * *"),
         "retrain": ("jobs.retrain.retrain", "training", None, "0 4 * * *"),
+        "generate_daily_mixes": ("jobs.generated_playlists.generate_daily_mixes", "default", None, "0 10 * * *"),
+        "generate_weekly_exploration": ("jobs.generated_playlists.generate_weekly_exploration", "default", None,
+                                        "15 10 * * 1"),
+        "similar_users": ("jobs.similar_users.similar_users", "default", None, "50 9 * * *"),
     }
     assert jobs["aggregate_user_stats"].kwargs["kwargs"] == {"day": "yesterday"}
     assert _load_rq_cron().keys() == jobs.keys()  # a second load neither loses nor doubles jobs
@@ -91,7 +95,7 @@ def test_hz45_cron_starts_rq_cron_with_the_schedule(monkeypatch, tmp_path):
     result = CliRunner().invoke(main, ["cron"], env=env)
     assert result.exit_code == 0, result.output
     assert _summary(started) == _summary(_load_rq_cron())
-    assert len(started) == 6
+    assert len(started) == len(scheduled_jobs(Settings()))
 
 
 def test_hz45_cron_needs_redis(tmp_path):

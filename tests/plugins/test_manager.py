@@ -13,7 +13,7 @@ from plugins import hookspecs
 from plugins.manager import describe, get_plugin_manager
 from tests.support.plugins import RANDOM_PLUGIN, install_plugin
 
-BUILTINS = {"als", "content_gmm", "demographic_popular", "ease", "item_knn", "ncf", "svd"}
+BUILTINS = {"als", "content_gmm", "demographic_popular", "ease", "item_knn", "ncf", "similar_listeners", "svd"}
 
 
 @pytest.fixture

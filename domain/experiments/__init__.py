@@ -1,0 +1,1 @@
+"""Online experiments: recommendation impressions and the per-arm report."""
