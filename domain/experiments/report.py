@@ -55,9 +55,11 @@ def control_arm(settings: RecommenderSettings, experiment: str) -> str:
 
 def _within(session: Session, played_at, served_at, window: timedelta):
     """``played_at`` falls in [served_at, served_at + window) on either backend."""
-    if session.get_bind().dialect.name == "sqlite":  # timestamps are ISO text there
-        seconds = (sa.func.julianday(played_at) - sa.func.julianday(served_at)) * 86400
-        return sa.and_(played_at >= served_at, seconds < window.total_seconds())
+    if session.get_bind().dialect.name == "sqlite":
+        # Timestamps are ISO text there, so the window's end is shifted text (to the millisecond);
+        # julianday() arithmetic would blur the edge by floating-point error.
+        end = sa.func.strftime("%Y-%m-%d %H:%M:%f", served_at, f"+{window.total_seconds()} seconds")
+        return sa.and_(played_at >= served_at, played_at < end)
     return sa.and_(played_at >= served_at, played_at < served_at + sa.literal(window, sa.Interval()))
 
 
