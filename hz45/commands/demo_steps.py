@@ -25,6 +25,9 @@ Echo = Callable[[str], None]
 TRAINING_SECONDS = {"demographic_popular": 1, "content_gmm": 1, "item_knn": 1, "similar_listeners": 1, "als": 2,
                     "svd": 8, "ease": 12, "ncf": 15, "learned": 25}
 QUICK_SECONDS = 5
+# Made from the quick engines right after they are trained; the schedule refreshes them later.
+GENERATED_PLAYLIST_JOBS = ("jobs.generated_playlists.generate_daily_mixes",
+                           "jobs.generated_playlists.generate_weekly_exploration")
 
 
 def prepare_demo(settings, engine, *, spotify_fake: bool = False, echo: Echo = click.echo, config=None,
@@ -131,8 +134,8 @@ def untrained_engines(engine, manager) -> list[str]:
 
 
 def train_for_demo(settings, engine, echo: Echo = click.echo) -> list[tuple[str, str]]:
-    """Train the quick engines now; queue the others in the background. Returns the queued
-    ``(engine, job id)`` pairs."""
+    """Train the quick engines now; queue the generated playlists and the other engines in the
+    background. Returns the queued ``(engine, job id)`` pairs."""
     from domain.jobs.queues import enqueue
     from jobs.retrain import train_engines
     from plugins.manager import get_plugin_manager
@@ -145,6 +148,9 @@ def train_for_demo(settings, engine, echo: Echo = click.echo) -> list[tuple[str,
         echo(f"training {', '.join(quick)} before serving (a few seconds each) ...")
         for name, result in train_engines(quick, settings=settings, db_engine=engine, manager=manager).items():
             echo(f"  {_outcome(name, result)}")
+    for job in GENERATED_PLAYLIST_JOBS:
+        enqueue(job, settings)
+    echo("generating the Daily Mix and Weekly Exploration playlists in the background (about a minute)")
     queued = [(name, enqueue("jobs.retrain.retrain", settings, engine=name).id) for name in later]
     if queued:
         hints = ", ".join(f"{n} ({_hint(n)})" for n in later)

@@ -52,6 +52,9 @@ SIGNED_IN = [
     ("{ chart(kind: REALTIME) { windowStart entries { rank plays track { name } } } }", "chart.entries"),
     ('{ myStats(from: "{from}", to: "{to}") { plays daysActive topGenres { genre plays } playsPerHour } }',
      "myStats.topGenres"),
+    ('{ radio(seedTrackId: "42", k: 15, adventurous: MEDIUM) { mixId items { reason track { name audioFeatures { tempo } } } } }',
+     "radio.items"),
+    ("{ similarUsers(k: 5) { similarity sharedArtists user { nickname } } }", "similarUsers"),
 ]
 LOG_IN_EXAMPLE = 'mutation { logIn(nickname: "demo", password: "listen-at-4.5Hz") { token user { nickname ageGroup } } }'
 

@@ -123,8 +123,8 @@ def test_a_later_start_trains_only_what_is_missing(demo):
     lines = []
     with pytest.MonkeyPatch.context() as patch:
         queued = []
-        patch.setattr(queues, "enqueue", lambda path, settings, **kwargs: queued.append(kwargs["engine"])
+        patch.setattr(queues, "enqueue", lambda path, settings, **kwargs: queued.append(kwargs.get("engine", path))
                       or SimpleNamespace(id="job"))
         demo_steps.train_for_demo(demo.settings, demo.engine, echo=lines.append)
-    assert queued == ["svd", "ease", "ncf", "learned"]
+    assert queued == [*demo_steps.GENERATED_PLAYLIST_JOBS, "svd", "ease", "ncf", "learned"]
     assert not any("before serving" in line for line in lines)  # the quick ones are trained already
