@@ -38,22 +38,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from soak import flush_redis, free_port, percentiles, poster, recreate_database  # noqa: E402
 from support.soak_services import Services, service_env, worker_rss_mib  # noqa: E402
-from support.soak_traffic import BROWSE, CHART, MY_STATS, RECORD_PLAY, RECOMMENDATIONS, SEARCH, catalog_sample  # noqa: E402
+from support.requests import RECOMMENDATIONS, TOKENS  # noqa: E402
+from support.soak_traffic import BROWSE, CHART, MY_STATS, RECORD_PLAY, SEARCH, catalog_sample  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 LEARNED = RECOMMENDATIONS.replace("recommendations(k: 10)", 'recommendations(k: 10, mixName: "learned")')
 RECORD_PLAYS = "mutation RecordPlays($events: [PlayInput!]!) { recordPlays(events: $events) { id } }"
 BATCH = 100  # events per recordPlays request
-TOKENS = ("import secrets, hashlib\nfrom datetime import UTC, datetime, timedelta\n"
-          "import sqlalchemy as sa\nfrom domain.db import create_db_engine\nfrom domain.settings import get_settings\n"
-          "engine = create_db_engine(get_settings().database_url)\n"
-          "with engine.begin() as conn:\n"
-          "    users = conn.execute(sa.text('select id from app_user order by id limit {n}')).scalars().all()\n"
-          "    tokens = [secrets.token_urlsafe(24) for _ in users]\n"
-          "    conn.execute(sa.text('insert into auth_token (user_id, token_hash, created_at, expires_at) "
-          "values (:u, :h, :now, :exp)'), [dict(u=u, h=hashlib.sha256(t.encode()).hexdigest(), now=datetime.now(UTC), "
-          "exp=datetime.now(UTC) + timedelta(days=1)) for u, t in zip(users, tokens)])\n"
-          "print('\\n'.join(tokens))")
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from api.recommendations.types import (
 )
 from domain.errors import BadUserInput, NotFound
 from domain.experiments.impressions import log_impressions
-from domain.recommendations import user_context as data
+from domain.recommendations.answer import recommendation_answer
 from domain.recommendations.service import MixError, RecommenderService
 from domain.recommendations.similarity import nothing_similar
 from domain.settings import EngineWeight
@@ -57,14 +57,6 @@ async def _service(info: Info[Context, None]) -> RecommenderService:
     return info.context.recommender
 
 
-async def _reason(info: Info[Context, None], item) -> str:
-    if item.because is not None:
-        seed = await info.context.loaders.track.load(item.because)
-        if seed is not None:
-            return f"because you played {seed.name}"
-    return item.reason or "recommended for you"
-
-
 @strawberry.type
 class RecommendationQuery:
     @strawberry.field(description="Recommendations for the signed-in user from a mix of engines.")
@@ -96,31 +88,24 @@ class RecommendationQuery:
             argument = "mixName" if mix_name is not None else "mix"
             raise BadUserInput(str(exc), argument=argument, installed=sorted(service.info)) from exc
         seeds, beyond = _ids(seed_track_ids or [], "seedTrackIds")
-        settings = info.context.settings.recommenders
-
-        def load(session):
-            missing = set(seeds) - data.existing_track_ids(session, seeds)
-            listener = data.listener(session, user, settings.recent_window_days, tuple(seeds))
-            exclude = set(listener.rated) if settings.exclude_rated else set()
-            if skip_played_days:
-                exclude |= data.played_since(listener.played, skip_played_days)
-            return missing, listener.context, exclude
-
-        missing, context, exclude = await info.context.run(load)
-        if missing or beyond:
-            unknown = [str(i) for i in sorted(missing)] + beyond
+        answer = await to_thread.run_sync(recommendation_answer, info.context.engine, service, user, k, chosen,
+                                          seeds, max_per_artist, skip_played_days)
+        if answer.unknown_seeds or beyond:
+            unknown = [str(i) for i in answer.unknown_seeds] + beyond
             raise NotFound(f"Unknown seed tracks: {', '.join(unknown)}", argument="seedTrackIds")
-        items = await to_thread.run_sync(service.recommend, context, k, chosen, exclude | set(seeds), max_per_artist)
-        tracks = await info.context.loaders.track.load_many([i.item_id for i in items])
-        log_impressions(info.context.impressions, user.id, chosen.mix_id, [t.id for t in tracks if t], "recommendations")
+        loaders = info.context.loaders
+        loaders.track.prime_many({shown.track.id: shown.track for shown in answer.items} | answer.seed_rows)
+        loaders.artists_by_track.prime_many(answer.artists)
+        log_impressions(info.context.impressions, user.id, chosen.mix_id, [s.track.id for s in answer.items],
+                        "recommendations")
         return RecommendationList(
             mix_id=chosen.mix_id,
             items=[
                 Recommendation(
-                    track=Track.from_model(track), score=item.score, reason=await _reason(info, item),
-                    contributions=[EngineContribution(engine=e, score=s) for e, s in item.contributions.items()],
+                    track=Track.from_model(shown.track), score=shown.item.score, reason=shown.reason,
+                    contributions=[EngineContribution(engine=e, score=s) for e, s in shown.item.contributions.items()],
                 )
-                for item, track in zip(items, tracks, strict=True) if track is not None
+                for shown in answer.items
             ],
         )
 

@@ -1,7 +1,8 @@
 """The mixer call of ``recommendations(k: 10)`` behind a bare Starlette JSON route, no GraphQL.
 
 ``GET /recommend`` with a bearer token does what the resolver does: the viewer from the token,
-the user's context, exclusions, the default mix and the tracks' rows; it answers JSON. The load
+then the same answer (:func:`domain.recommendations.answer.recommendation_answer`: the user's
+context, exclusions, the default mix, the tracks and their artists); it answers the same JSON. The load
 benchmark serves it with uvicorn beside ``hz45 serve`` to price GraphQL's share of a request.
 
     DATABASE_URL=... uvicorn bench.support.bare_recommend:app --workers 2
@@ -20,33 +21,26 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from domain.accounts.tokens import user_for_token
-from domain.catalog.queries import tracks_by_id
 from domain.db import create_db_engine
-from domain.recommendations import user_context as data
+from domain.recommendations.answer import recommendation_answer
 from domain.recommendations.service import RecommenderService
 from domain.settings import get_settings
 
 
 def recommend_json(service: RecommenderService, engine, token: str, k: int) -> tuple[int, dict]:
     """``(status, body)`` for one request (runs in a worker thread, like the resolver's calls)."""
-    settings = service.settings.recommenders
     with Session(engine) as session:
         user = user_for_token(session, token)
-        if user is None:
-            return 401, {"error": "unauthenticated"}
-        listener = data.listener(session, user, settings.recent_window_days)
-        context, exclude = listener.context, set(listener.rated) if settings.exclude_rated else set()
+    if user is None:
+        return 401, {"error": "unauthenticated"}
     mix = service.resolve_mix(user.id, [], None)
-    items = service.recommend(context, k, mix, exclude)
-    seeds = sorted({i.because for i in items if i.because is not None})
-    with Session(engine) as session:
-        rows = tracks_by_id(session, [i.item_id for i in items] + seeds)
-    tracks, seed_names = rows[:len(items)], {s: r.name for s, r in zip(seeds, rows[len(items):]) if r is not None}
+    answer = recommendation_answer(engine, service, user, k, mix)
     return 200, {"mixId": mix.mix_id, "items": [
-        {"track": {"id": str(t.id), "name": t.name}, "score": i.score,
-         "reason": f"because you played {seed_names[i.because]}" if i.because in seed_names else i.reason,
-         "contributions": [{"engine": e, "score": s} for e, s in i.contributions.items()]}
-        for i, t in zip(items, tracks, strict=True) if t is not None]}
+        {"track": {"id": str(s.track.id), "name": s.track.name,
+                   "artists": [{"name": a.name} for a in answer.artists.get(s.track.id, [])]},
+         "score": s.item.score, "reason": s.reason,
+         "contributions": [{"engine": e, "score": v} for e, v in s.item.contributions.items()]}
+        for s in answer.items]}
 
 
 @contextlib.asynccontextmanager

@@ -15,6 +15,8 @@ from datetime import UTC, datetime, timedelta
 from locust import between, task
 from locust.contrib.fasthttp import FastHttpUser
 
+from support.requests import RECOMMENDATIONS
+
 TRACK_FIELDS = "id name popularity artists { name } genres"
 
 SEARCH = (f"query Search($q: String!) {{ tracks(search: $q, first: 20) "
@@ -29,8 +31,6 @@ CHART = ("query Chart($kind: ChartKind!, $at: DateTime) { chart(kind: $kind, at:
          "{ windowStart entries { rank plays track { id name artists { name } } } } }")
 LOG_IN = ("mutation LogIn($nickname: String!, $password: String!) "
           "{ logIn(nickname: $nickname, password: $password) { token user { id nickname } } }")
-RECOMMENDATIONS = ("query Recommendations { recommendations(k: 10) { mixId items { score reason "
-                   "track { id name artists { name } } contributions { engine score } } } }")
 SIMILAR = ("query Similar($id: ID!) { similarTracks(trackId: $id, k: 10) "
            "{ score engine track { id name artists { name } } } }")
 MY_STATS = ("query MyStats($from: Date!, $to: Date!) { myStats(from: $from, to: $to) { plays daysActive "
