@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from starlette.testclient import TestClient  # noqa: E402
-from support.requests import RECOMMENDATIONS, TOKENS  # noqa: E402
+from support.documents import RECOMMENDATIONS, TOKENS  # noqa: E402
 
 
 def percentile(values: list[float], q: float) -> float:

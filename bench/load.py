@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from soak import flush_redis, free_port, percentiles, poster, recreate_database  # noqa: E402
 from support.soak_services import Services, service_env, worker_rss_mib  # noqa: E402
-from support.requests import RECOMMENDATIONS, TOKENS  # noqa: E402
+from support.documents import RECOMMENDATIONS, TOKENS  # noqa: E402
 from support.soak_traffic import BROWSE, CHART, MY_STATS, RECORD_PLAY, SEARCH, catalog_sample  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -129,6 +129,7 @@ class ScheduleSettings(BaseModel):
     daily_mix_cron: str = "0 10 * * *"  # after the retrain
     weekly_exploration_cron: str = "15 10 * * 1"  # Mondays
     similar_users_cron: str = "50 9 * * *"
+    listening_rollups_seconds: int = 300
 
 
 class GeneratedPlaylistSettings(BaseModel):

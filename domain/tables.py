@@ -23,14 +23,21 @@ from domain.listeners.tables import SimilarUser
 from domain.playlists.tables import Playlist, PlaylistItem
 from domain.plays.tables import PlayEvent
 from domain.recommendations.tables import ModelArtifact, ModelVersion
-from domain.stats.tables import OverallDailyStats, UserDailyStats
+from domain.stats.tables import (
+    ArtistFirstPlay,
+    ListeningRollup,
+    OverallArtistFirstPlay,
+    OverallDailyStats,
+    OverallListeningRollup,
+    UserDailyStats,
+)
 
 metadata = SQLModel.metadata
 
 __all__ = [
-    "Artist", "AudioFeatures", "AuthToken", "ChartHourly", "ChartTop50",
-    "Genre", "JobState", "LoginFailure", "ModelArtifact", "ModelVersion",
-    "OverallDailyStats",
+    "Artist", "ArtistFirstPlay", "AudioFeatures", "AuthToken", "ChartHourly", "ChartTop50",
+    "Genre", "JobState", "ListeningRollup", "LoginFailure", "ModelArtifact", "ModelVersion",
+    "OverallArtistFirstPlay", "OverallDailyStats", "OverallListeningRollup",
     "PlayEvent", "Playlist", "PlaylistItem", "RecommendationImpression", "SimilarUser", "Track", "TrackArtist", "TrackGenre",
     "TrackSearchToken", "User", "UserDailyStats", "metadata",
 ]

@@ -5,7 +5,8 @@ The seeded plays end when the demo data was generated. At every start of the dem
 the last play (at most ``days_of_plays`` back), drawn from their rated playlists at their own
 past rate, and a few in the current hour if it has none: the realtime chart has data whenever
 the demo starts. Then the hourly charts, the overall and per-listener statistics of every
-day of the history and the similar listeners are computed, as the schedule would have done had
+day of the history, the listening rollups of the named ranges and the similar listeners are
+computed, as the schedule would have done had
 the demo been running.
 """
 
@@ -30,6 +31,7 @@ from domain.stats.tables import OverallDailyStats
 from jobs.charts import aggregate_charts
 from jobs.context import job_context
 from jobs.demo_data import DemoConfig
+from jobs.listening_stats import update_listening_rollups
 from jobs.similar_users import similar_users
 from jobs.stats import aggregate_overall_stats, aggregate_user_stats
 
@@ -138,7 +140,9 @@ def catch_up_demo_history(database_url: str | None = None, now: str | None = Non
         aggregate_overall_stats(day.isoformat(), database_url=url)
         aggregate_user_stats(day.isoformat(), database_url=url)
     neighbours = similar_users(database_url=url)
+    rollups = update_listening_rollups(database_url=url)
     report = {"plays_added": added, "chart_windows_changed": len(charts["changed_windows"]),
-              "stats_days": [d.isoformat() for d in days], "similar_users": neighbours["users"]}
+              "stats_days": [d.isoformat() for d in days], "similar_users": neighbours["users"],
+              "plays_folded": rollups.get("plays", 0)}
     log.info("catch_up_demo_history: %s", report)
     return report

@@ -1,4 +1,4 @@
-"""Account mutations: signUp, logIn, logOut."""
+"""Account mutations: signUp, logIn, logOut, setTimeZone."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from api.context import Context
 from domain.accounts import tokens
 from domain.accounts import users as accounts
 from domain.errors import RateLimited, Unauthenticated
+from domain.stats.rollups import set_time_zone
 
 
 def _payload(outcome: accounts.LogIn) -> AuthPayload:
@@ -58,3 +59,12 @@ class AccountMutation:
         else:
             await info.context.run(tokens.revoke_token, bearer_token(info))
         return True
+
+    @strawberry.mutation(description=(
+        "Set the signed-in user's time zone (an IANA name such as 'Asia/Seoul'; unknown names are "
+        "BAD_USER_INPUT). Their listening statistics are recounted in it at once."),
+        permission_classes=[IsAuthenticated])
+    async def set_time_zone(self, info: Info[Context, None], time_zone: str) -> User:
+        user = await require_viewer(info)
+        await info.context.run(lambda s: set_time_zone(s.connection(), user.id, time_zone))
+        return User.from_model(user.model_copy(update={"time_zone": time_zone}))

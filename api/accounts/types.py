@@ -23,12 +23,14 @@ class User:
     gender: Gender
     is_admin: bool
     created_at: datetime
+    time_zone: str = strawberry.field(description=(
+        "IANA time zone name (default UTC): the days and hours of myListening (setTimeZone)."))
 
     @classmethod
     def from_model(cls, row: tables.User) -> User:
         return cls(id=strawberry.ID(str(row.id)), nickname=row.nickname, name=row.name,
                    birth_date=row.birth_date, gender=Gender(row.gender), is_admin=row.is_admin,
-                   created_at=row.created_at)
+                   created_at=row.created_at, time_zone=row.time_zone)
 
     @strawberry.field(description="Decade of age today (UTC): 10 (teens and younger), 20, 30, …")
     def age_group(self) -> int:

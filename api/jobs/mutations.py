@@ -22,9 +22,11 @@ AGGREGATIONS = {
     AggregationKind.SIMILAR_USERS: ("jobs.similar_users.similar_users", {}),
     AggregationKind.DAILY_MIXES: ("jobs.generated_playlists.generate_daily_mixes", {}),
     AggregationKind.WEEKLY_EXPLORATION: ("jobs.generated_playlists.generate_weekly_exploration", {}),
+    AggregationKind.LISTENING_ROLLUPS: ("jobs.listening_stats.update_listening_rollups", {}),
 }
 DAY_ARGUMENT = {AggregationKind.WEEKLY_EXPLORATION: "week"}  # the job's name of `day`, when not "day"
-WITHOUT_DAY = {AggregationKind.CHARTS, AggregationKind.CHARTS_REBUILD, AggregationKind.SIMILAR_USERS}
+WITHOUT_DAY = {AggregationKind.CHARTS, AggregationKind.CHARTS_REBUILD, AggregationKind.SIMILAR_USERS,
+               AggregationKind.LISTENING_ROLLUPS}
 
 
 async def _enqueue(info: Info[Context, None], func_path: str, **kwargs) -> JobInfo:

@@ -32,6 +32,7 @@ class AggregationKind(Enum):
     SIMILAR_USERS = "similar_users"
     DAILY_MIXES = "daily_mixes"
     WEEKLY_EXPLORATION = "weekly_exploration"
+    LISTENING_ROLLUPS = "listening_rollups"
 
 
 @strawberry.type

@@ -1,4 +1,5 @@
-"""Statistics queries: overallStats (a day) and myStats (the signed-in listener, a date range)."""
+"""Statistics queries: overallStats (a day), myStats (the signed-in listener, a date range) and the
+named-range statistics myListening (the signed-in listener) and listening (the whole service)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ from strawberry import Info
 
 from api.accounts.viewer import require_viewer
 from api.context import Context
+from api.stats.listening import ListeningStats, StatsRangeValue
 from api.stats.types import AgeGroupCount, ArtistPlays, GenderShare, GenrePlays, MyStats, OverallStats, TrackPlays
 from domain.columns import utcnow
 from domain.errors import BadUserInput
+from domain.stats.listening import Scope, window
 from domain.stats.queries import overall_row, user_rows
 from domain.stats.tables import OverallDailyStats, UserDailyStats
 
@@ -83,3 +86,13 @@ class StatsQuery:
             raise BadUserInput(f"top must be between 1 and {MAX_TOP}", argument="top")
         rows = await info.context.run(user_rows, user.id, from_, to)
         return merge_user_days(rows, from_, to, top)
+
+    @strawberry.field(description=(
+        "The signed-in listener's statistics over a named range, in their time zone (setTimeZone)."))
+    async def my_listening(self, info: Info[Context, None], range: StatsRangeValue) -> ListeningStats:
+        user = await require_viewer(info)
+        return ListeningStats.of(await info.context.run(window, Scope(user.id, user.time_zone), range))
+
+    @strawberry.field(description="The whole service's listening statistics over a named range (UTC days).")
+    async def listening(self, info: Info[Context, None], range: StatsRangeValue) -> ListeningStats:
+        return ListeningStats.of(await info.context.run(window, Scope(), range))

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from locust import between, task
 from locust.contrib.fasthttp import FastHttpUser
 
-from support.requests import RECOMMENDATIONS
+from support.documents import RECOMMENDATIONS
 
 TRACK_FIELDS = "id name popularity artists { name } genres"
 

@@ -44,4 +44,6 @@ def scheduled_jobs(settings: Settings) -> list[ScheduledJob]:
         ScheduledJob("generate_weekly_exploration", "jobs.generated_playlists.generate_weekly_exploration",
                      cron=times.weekly_exploration_cron),
         ScheduledJob("similar_users", "jobs.similar_users.similar_users", cron=times.similar_users_cron),
+        ScheduledJob("update_listening_rollups", "jobs.listening_stats.update_listening_rollups",
+                     interval=times.listening_rollups_seconds),
     ]

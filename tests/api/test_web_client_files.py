@@ -53,7 +53,7 @@ def test_every_module_import_resolves_to_a_served_file(client):
 
 def test_every_page_the_router_names_exists(client):
     modules = re.findall(r"module: '([\w-]+)'", STATIC.joinpath("js", "app.js").read_text())
-    assert len(modules) == 12
+    assert len(modules) == 13
     for module in modules:
         assert client.get(f"/static/js/pages/{module}.js").status_code == 200, module
     assert {path.stem for path in STATIC.joinpath("js", "pages").glob("*.js")} == set(modules)

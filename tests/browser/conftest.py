@@ -12,6 +12,7 @@ import pytest
 
 from api.app import create_app
 from domain.settings import Settings
+from tests.browser.web_client import Site, serve_site
 from tests.conftest import unavailable
 from tests.support.browser import clear_logs, missing_browser, serve, start_chrome
 from tests.support.settings import make_settings
@@ -56,3 +57,22 @@ def live_app(sqlite_url, tmp_path, redis_url):
     settings = make_settings(sqlite_url, tmp_path, redis_url=redis_url)
     with serve(create_app(settings)) as base_url:
         yield LiveApp(base_url, settings)
+
+
+@pytest.fixture(scope="session")
+def site(chrome, tmp_path_factory, sqlite_template) -> Site:
+    """The web client's site (see :func:`tests.browser.web_client.serve_site`), shared by its tests.
+
+    Asks for ``chrome`` first, so that without Chromium the tests skip before any set-up.
+    """
+    with serve_site(tmp_path_factory.mktemp("web-client"), sqlite_template) as served:
+        yield served
+
+
+@pytest.fixture
+def signed_out(site, browser):
+    """The browser with no session of the client (its token lives in localStorage) and empty logs."""
+    browser.get(site.base_url + "/healthz")
+    browser.execute_script("localStorage.clear()")
+    clear_logs(browser)
+    return browser

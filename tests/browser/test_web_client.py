@@ -9,194 +9,37 @@ Every page is screenshotted; no page may log a console error or fail a request.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import pytest
-import sqlalchemy as sa
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as seen
-from selenium.webdriver.support.ui import Select, WebDriverWait
-from sqlmodel import Session
+from selenium.webdriver.support.ui import Select
 
-from api.app import create_app
 from domain.accounts.age_groups import age_group
-from domain.accounts.tables import User
-from domain.accounts.users import set_password
-from domain.catalog.tables import Track
-from domain.charts.tables import ChartTop50
-from domain.plays.tables import PlayEvent
-from domain.settings import AuthSettings, EngineWeight, RecommenderSettings
 from jobs.charts import aggregate_charts
-from jobs.retrain import train_engines
-from jobs.stats import aggregate_overall_stats, aggregate_user_stats
-from tests.support.accounts import FAST_AUTH
-from tests.support.browser import clear_logs, console_errors, failed_requests, save_page_screenshot, serve
-from tests.support.demo import small_demo_database
-from tests.support.settings import make_settings
+from tests.browser.web_client import (
+    LISTENER_PASSWORD,
+    assert_clean,
+    card_names,
+    click_nav,
+    confirm_dialog,
+    fill,
+    go,
+    ready,
+    reasons,
+    shown_queries,
+    sign_in,
+    submit,
+    wait,
+)
+from tests.support.browser import save_page_screenshot
 
 pytestmark = pytest.mark.browser
-WAIT_SECONDS = 20
-# Cheap engines; content first, so that a play shows up at once as "because you played …".
-MIX = {"content_gmm": 2.0, "demographic_popular": 1.0, "svd": 1.0}
-LISTENER_PASSWORD = "steady-listener-45"
 NEW_LISTENER = {"nickname": "haneul", "name": "Kim Haneul", "birthDate": "1999-03-15", "gender": "FEMALE"}
 GOOD_PASSWORD = "violet-hour-at-dawn"
 SEARCH = "midnight"
 PLAYS = 3
-
-
-@pytest.fixture(scope="module")
-def site(chrome, tmp_path_factory, sqlite_template):
-    """The app on the small demo, engines trained, charts and stats counted; jobs publish in-process.
-
-    Asks for ``chrome`` first, so that without Chromium the tests skip before any set-up.
-    """
-    directory = tmp_path_factory.mktemp("web-client")
-    url, engine = small_demo_database(directory, sqlite_template)
-    settings = make_settings(url, directory, auth=AuthSettings(**FAST_AUTH), recommenders=RecommenderSettings(
-        default_mix=[EngineWeight(engine=name, weight=weight) for name, weight in MIX.items()]))
-    with pytest.MonkeyPatch.context() as env:
-        # The jobs read their settings from the environment: keep their updates in this process.
-        for name in ("REDIS_URL", "HZ45_REDIS_URL", "HZ45_CONFIG"):
-            env.delenv(name, raising=False)
-        train_engines(list(MIX), settings=settings, db_engine=engine)
-        count_everything(url)
-        listener = listener_with_history(engine, settings.auth)
-        top50_of_today(engine)
-        with serve(create_app(settings)) as base_url:
-            yield Site(base_url, url, listener)
-    engine.dispose()
-
-
-@dataclass(frozen=True)
-class Site:
-    """The served app: its URL, database and the nickname of a listener with a history."""
-
-    base_url: str
-    database_url: str
-    listener: str
-
-    def url(self, route: str) -> str:
-        return f"{self.base_url}/#/{route}"
-
-
-def count_everything(url: str) -> None:
-    """The aggregations the schedule runs: charts, today's overall stats, each past day's user stats."""
-    aggregate_charts(database_url=url)
-    aggregate_overall_stats(database_url=url)
-    today = datetime.now(UTC).date()
-    for days_ago in range(1, 6):
-        aggregate_user_stats(day=(today - timedelta(days=days_ago)).isoformat(), database_url=url)
-
-
-def listener_with_history(engine, auth: AuthSettings) -> str:
-    """The demo listener with the most plays, given a password; returns the nickname."""
-    with Session(engine) as session:
-        user_id = session.exec(sa.select(PlayEvent.user_id).group_by(PlayEvent.user_id)
-                               .order_by(sa.func.count().desc(), PlayEvent.user_id).limit(1)).scalar_one()
-        user = session.get(User, user_id)
-        set_password(session, user, LISTENER_PASSWORD, auth)
-        session.commit()
-        return user.nickname
-
-
-def top50_of_today(engine) -> None:
-    """A Top 50 of the 20 most popular tracks, as the daily import would store it."""
-    with Session(engine) as session:
-        ids = session.exec(sa.select(Track.id).order_by(Track.popularity.desc(), Track.id).limit(20)).scalars().all()
-        today = datetime.now(UTC).date()
-        session.add_all(ChartTop50(chart_date=today, rank=rank, track_id=track_id, source_playlist="demo")
-                        for rank, track_id in enumerate(ids, 1))
-        session.commit()
-
-
-@pytest.fixture
-def signed_out(site, browser):
-    """The browser with no session of the client (its token lives in localStorage) and empty logs."""
-    browser.get(site.base_url + "/healthz")
-    browser.execute_script("localStorage.clear()")
-    clear_logs(browser)
-    return browser
-
-
-# -- driving the pages ----------------------------------------------------------------------
-
-def wait(browser):
-    return WebDriverWait(browser, WAIT_SECONDS)
-
-
-def ready(browser, page: str):
-    """Wait until ``page`` has rendered what it loaded; returns its element (with no stray
-    "null" or "undefined" in it, the mark of a value rendered by mistake)."""
-    element = wait(browser).until(seen.presence_of_element_located(
-        (By.CSS_SELECTOR, f"[data-page='{page}'][data-state='ready']")))
-    assert browser.execute_script(STRAY_TEXT, element) == [], page
-    return element
-
-
-STRAY_TEXT = """
-const walker = document.createTreeWalker(arguments[0], NodeFilter.SHOW_TEXT);
-const stray = [];
-while (walker.nextNode()) if (/^(null|undefined|NaN|\\[object Object\\])$/.test(walker.currentNode.textContent.trim())) stray.push(walker.currentNode.textContent);
-return stray;
-"""
-
-
-def go(browser, site: Site, route: str, page: str | None = None):
-    browser.get(site.url(route))
-    return ready(browser, page or route.split("/")[0].split("?")[0])
-
-
-def click_nav(browser, label: str, page: str):
-    browser.find_element(By.LINK_TEXT, label).click()
-    return ready(browser, page)
-
-
-def submit(form) -> None:
-    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-
-
-def confirm_dialog(browser) -> str:
-    """The open dialog's message, after clicking its OK."""
-    dialog = wait(browser).until(seen.visibility_of_element_located((By.ID, "dialog")))
-    message = dialog.find_element(By.ID, "dialog-message").text
-    dialog.find_element(By.TAG_NAME, "button").click()
-    wait(browser).until(seen.invisibility_of_element(dialog))
-    return message
-
-
-def card_names(root) -> list[str]:
-    return [card.find_element(By.CLASS_NAME, "name").text for card in root.find_elements(By.CLASS_NAME, "card")]
-
-
-def reasons(root) -> list[str]:
-    return [element.text for element in root.find_elements(By.CLASS_NAME, "reason")]
-
-
-def fill(form, values: dict[str, str], browser) -> None:
-    for name, value in values.items():
-        field = form.find_element(By.NAME, name)
-        if field.tag_name == "select":
-            Select(field).select_by_value(value)
-        elif field.get_attribute("type") == "date":  # typing a date depends on the browser's locale
-            browser.execute_script("arguments[0].value = arguments[1]", field, value)
-        else:
-            field.clear()
-            field.send_keys(value)
-
-
-def shown_queries(browser) -> str:
-    """Open "Show query" and return what it lists."""
-    details = browser.find_element(By.ID, "show-query")
-    if details.get_attribute("open") is None:
-        details.find_element(By.TAG_NAME, "summary").click()
-    return details.find_element(By.ID, "queries").text
-
-
-def assert_clean(browser) -> None:
-    assert failed_requests(browser) == []
-    assert console_errors(browser) == []
 
 
 def realtime_plays(browser, track_name: str) -> int:
@@ -258,6 +101,8 @@ def test_a_new_listener_signs_up_finds_rates_and_plays_a_track(site, signed_out)
     assert browser.find_element(By.ID, "signed-in-as").text == NEW_LISTENER["nickname"]
     first_reasons = reasons(main.find_element(By.ID, "recommended"))
     assert len(first_reasons) == 8 and all(first_reasons)
+    # Not yet among the listeners the daily job compared.
+    assert main.find_element(By.ID, "similar-listeners").text.startswith("Listen a little more")
 
     # Search: every result matches the word; the first one opens its track page.
     page = click_nav(browser, "Search", "search")
@@ -392,6 +237,35 @@ def test_a_listener_logs_in_and_sees_the_statistics(site, signed_out):
     assert len(page.find_elements(By.CSS_SELECTOR, "tbody tr")) == 20
     save_page_screenshot(browser, "web-top50")
     assert_clean(browser)
+
+
+def test_my_statistics_over_named_ranges(site, signed_out):
+    browser = signed_out
+    sign_in(browser, site.listener, LISTENER_PASSWORD)
+    page = go(browser, site, "my-stats")
+    page.find_element(By.CSS_SELECTOR, "#range-picker [data-value=ALL_TIME]").click()
+    page = in_range(browser, "ALL_TIME")
+    # Every play of theirs, counted by the rollups (in their time zone, UTC), drawn per year.
+    assert page.find_element(By.ID, "my-totals").text.startswith(f"{site.listener_plays} plays, ")
+    activity, genres = drawn_chart_totals(browser)
+    assert activity == site.listener_plays and 0 < genres <= site.listener_plays
+    top = [int(row.find_elements(By.TAG_NAME, "td")[1].text) for row in page.find_elements(By.CSS_SELECTOR, ".panel tbody tr")]
+    assert top and max(top) <= site.listener_plays
+    save_page_screenshot(browser, "web-my-listening")
+
+    page.find_element(By.CSS_SELECTOR, "#range-picker [data-value=THIS_WEEK]").click()
+    page = in_range(browser, "THIS_WEEK")
+    assert '"range": "THIS_WEEK"' in shown_queries(browser)
+    week = int(page.find_element(By.ID, "my-totals").text.split()[0])
+    assert 0 <= week <= site.listener_plays and drawn_chart_totals(browser)[0] == week
+    assert_clean(browser)
+
+
+def in_range(browser, stats_range: str):
+    """The statistics page once it shows ``stats_range``."""
+    wait(browser).until(seen.presence_of_element_located(
+        (By.CSS_SELECTOR, f"[data-page='my-stats'][data-state='ready'][data-range='{stats_range}']")))
+    return ready(browser, "my-stats")
 
 
 def drawn_chart_totals(browser) -> list[float]:

@@ -55,6 +55,8 @@ SIGNED_IN = [
     ('{ radio(seedTrackId: "42", k: 15, adventurous: MEDIUM) { mixId items { reason track { name audioFeatures { tempo } } } } }',
      "radio.items"),
     ("{ similarUsers(k: 5) { similarity sharedArtists user { nickname } } }", "similarUsers"),
+    ("{ myListening(range: ALL_TIME) { plays granularity activity { start plays } "
+     "topArtists(first: 5) { edges { node { plays artist { name } } } } } }", "myListening.topArtists.edges"),
 ]
 LOG_IN_EXAMPLE = 'mutation { logIn(nickname: "demo", password: "listen-at-4.5Hz") { token user { nickname ageGroup } } }'
 

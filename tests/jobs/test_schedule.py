@@ -71,6 +71,7 @@ def test_rq_cron_loads_the_schedule_from_settings(monkeypatch):
         "generate_weekly_exploration": ("jobs.generated_playlists.generate_weekly_exploration", "default", None,
                                         "15 10 * * 1"),
         "similar_users": ("jobs.similar_users.similar_users", "default", None, "50 9 * * *"),
+        "update_listening_rollups": ("jobs.listening_stats.update_listening_rollups", "default", 300, None),
     }
     assert jobs["aggregate_user_stats"].kwargs["kwargs"] == {"day": "yesterday"}
     assert _load_rq_cron().keys() == jobs.keys()  # a second load neither loses nor doubles jobs

@@ -12,6 +12,7 @@ const PAGES = {
   discover: { module: 'discover', title: 'Music for you', nav: 'For you', signedIn: true },
   search: { module: 'search', title: 'Music search', nav: 'Search' },
   track: { module: 'track', title: 'Track' },
+  radio: { module: 'radio', title: 'Radio', signedIn: true },
   playlists: { module: 'playlists', title: 'My playlists', nav: 'My playlists', signedIn: true },
   chart: { module: 'chart', title: '4.5Hz chart', nav: '4.5Hz chart' },
   top50: { module: 'top50', title: 'Top 50 chart', nav: 'Top 50' },

@@ -53,12 +53,12 @@ export function shelf(cards, empty) {
   return cards.length ? h('div', { class: 'shelf' }, cards) : notice(empty);
 }
 
-/** A table: `columns` are `[heading, cell(row), className?]`. */
+/** A table: `columns` are `[heading, cell(row, index), className?]`. */
 export function table(columns, rows, empty = 'Nothing yet.') {
   if (!rows.length) return notice(empty);
   return h('table', {},
     h('thead', {}, h('tr', {}, columns.map(([heading, , className]) => h('th', { class: className }, heading)))),
-    h('tbody', {}, rows.map((row) => h('tr', {}, columns.map(([, cell, className]) => h('td', { class: className }, cell(row)))))));
+    h('tbody', {}, rows.map((row, i) => h('tr', {}, columns.map(([, cell, className]) => h('td', { class: className }, cell(row, i)))))));
 }
 
 /** A track's title cell, linking to its page. */
@@ -107,6 +107,14 @@ export function chart(type, labels, datasets, options = {}) {
     options: { animation: false, responsive: true, maintainAspectRatio: false, ...options },
   }));
   return box;
+}
+
+/** A labelled row of links choosing one of `options` (`[value, text, href]`), the `current` one marked. */
+export function choices(id, label, options, current) {
+  return h('div', { class: 'inline', id, role: 'group', 'aria-label': label }, h('span', {}, `${label}:`),
+    options.map(([value, text, href]) => h('a', {
+      class: value === current ? 'button' : 'button secondary', href, 'data-value': value, 'aria-current': value === current ? 'true' : null,
+    }, text)));
 }
 
 /** A white panel with a heading. */

@@ -1,5 +1,5 @@
 // Track page: release date, popularity, genre; a star rating and add to / remove from my
-// playlist (with the deck's confirmation dialogs); play; tracks that sound similar.
+// playlist (with the deck's confirmation dialogs); play; start a radio; tracks that sound similar.
 
 import { gql, session } from '../graphql.js';
 import { TRACK_CARD, artistNames, cover, h, notice, shelf, showDialog, stars, trackCard } from '../ui.js';
@@ -16,7 +16,7 @@ query Track($id: ID!) {
     primaryGenre
     genres
     myRating
-    artists { name }
+    artists { id name }
   }
 }`;
 
@@ -109,6 +109,15 @@ function playlistControls(track, rerender) {
     }, 'Add to playlist'));
 }
 
+/** Links to the radio of the track and of its first artist (the client has no artist page). */
+function radioLinks(track) {
+  const [artist] = track.artists;
+  return h('div', { class: 'inline' },
+    h('a', { class: 'button', id: 'start-radio', href: `#/radio/track/${track.id}` }, 'Start radio'),
+    artist ? h('a', { class: 'button secondary', id: 'start-artist-radio', href: `#/radio/artist/${artist.id}` },
+      `Start ${artist.name} radio`) : null);
+}
+
 function player(track, source) {
   const status = h('span', { class: 'muted', id: 'play-status' });
   let plays = 0;
@@ -143,7 +152,7 @@ export async function render(root, { args, params }) {
           h('dt', {}, 'Genre'), h('dd', { id: 'genre' }, track.genres.join(', ') || 'unknown'),
           track.album ? [h('dt', {}, 'Album'), h('dd', {}, track.album)] : null,
           track.durationMs ? [h('dt', {}, 'Length'), h('dd', {}, minutes(track.durationMs))] : null),
-        signedIn ? [playlistControls(track, rerender), player(track, source)]
+        signedIn ? [playlistControls(track, rerender), player(track, source), radioLinks(track)]
           : notice('Log in to rate this track, add it to your playlist and play it.'))),
     h('h2', {}, 'Sounds similar'),
     similar);

@@ -1,4 +1,4 @@
-"""Requests the benchmarks share, importable without the load generator (which patches the standard library)."""
+"""GraphQL documents and scripts the benchmarks share, importable without the load generator (which patches the standard library)."""
 
 RECOMMENDATIONS = ("query Recommendations { recommendations(k: 10) { mixId items { score reason "
                    "track { id name artists { name } } contributions { engine score } } } }")
