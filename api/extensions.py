@@ -14,7 +14,7 @@ import redis.exceptions
 import sqlalchemy.exc
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import SchemaExtension
+from strawberry.extensions import ParserCache, SchemaExtension
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES
 from strawberry.types import ExecutionResult
@@ -75,6 +75,20 @@ class ErrorCodes(SchemaExtension):
             result.errors = [_coded(e) for e in result.errors]
         if context.pre_execution_errors:
             context.pre_execution_errors = [_coded(e) for e in context.pre_execution_errors]
+
+
+class DocumentCache(ParserCache):
+    """Strawberry's parser cache, except that a document that does not parse is left to
+    Strawberry's own parse, which reports it as a coded error: raised from the cache's hook, the
+    error would skip the error handling (errors are not cached, so it is parsed twice)."""
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        try:
+            context.graphql_document = self.cached_parse_document(context.query, **context.parse_options)
+        except GraphQLError:
+            pass
+        yield
 
 
 class SubscriptionNeedsAStream(InvalidOperationTypeError):

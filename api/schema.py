@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import partial
 
 import strawberry
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter, ValidationCache
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter, ValidationCache
 
 from api.accounts.mutations import AccountMutation
 from api.accounts.queries import AccountQuery
@@ -14,7 +14,7 @@ from api.charts.queries import ChartQuery
 from api.charts.subscriptions import Subscription
 from api.cost import QueryCostLimiter
 from api.experiments.queries import ExperimentQuery
-from api.extensions import ErrorCodes, Schema
+from api.extensions import DocumentCache, ErrorCodes, Schema
 from api.inputs import SCALAR_OVERRIDES, DocumentTextGuard, InputGuard
 from api.jobs.mutations import JobMutation
 from api.jobs.queries import JobQuery
@@ -57,7 +57,7 @@ def build_schema(limits: ApiSettings | None = None) -> strawberry.Schema:
             # 13% of GraphQL's own work for the parse). InputGuard checks every request's
             # variables after the (cached) validation; the parse cache is keyed by the text and
             # the token limit, so MaxTokensLimiter still applies to a new text.
-            ParserCache(maxsize=VALIDATED_DOCUMENTS),
+            DocumentCache(maxsize=VALIDATED_DOCUMENTS),
             ValidationCache(maxsize=VALIDATED_DOCUMENTS),
             InputGuard,
             partial(QueryCostLimiter, max_cost=limits.max_query_cost, default_page_size=limits.default_page_size,
