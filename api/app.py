@@ -27,6 +27,7 @@ from strawberry.extensions import DisableIntrospection
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api.body_limit import BodySizeLimit
+from api.answer_cache import AnswerCache
 from api.context import Context
 from api.graphiql import graphiql_assets, graphiql_page
 from api.health import database_check, healthz, migrations_check, models_check, readyz, redis_check
@@ -72,6 +73,7 @@ class GraphQLApp(GraphQLView):
         return Context(
             request=request, settings=self.settings, engine=state.engine,
             recommender=getattr(state, "recommender", None), impressions=getattr(state, "impressions", None),
+            answers=getattr(state, "answers", None),
         )
 
 
@@ -100,6 +102,7 @@ def create_app(settings: Settings | None = None, *, engine=None, startup: list[C
         own_engine = engine is None
         app.state.engine = engine or engine_for(settings)
         app.state.settings = settings
+        app.state.answers = AnswerCache()
         app.state.readiness_checks = {"database": database_check(app.state.engine),
                                       "migrations": migrations_check(app.state.engine)}
         if settings.redis_url:

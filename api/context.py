@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.requests import HTTPConnection
 
+from api.answer_cache import AnswerCache
 from api.catalog.loaders import Loaders
 from domain.experiments.impressions import ImpressionBuffer
 from domain.recommendations.service import RecommenderService
@@ -28,6 +29,7 @@ class Context:
     engine: Engine
     recommender: RecommenderService | None = None
     impressions: ImpressionBuffer | None = None
+    answers: AnswerCache | None = None  # answers shared by every client of this process
     state: dict[str, Any] = field(default_factory=dict)
     loaders: Loaders = field(init=False)
 

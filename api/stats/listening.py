@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
+from typing import Any, TypeVar
 
 import strawberry
 from strawberry import Info
@@ -15,11 +17,23 @@ from domain.errors import BadUserInput
 from domain.stats import listening as data
 from domain.stats.listening import Granularity, StatsRange, Window
 
+T = TypeVar("T")
+
 StatsRangeValue = strawberry.enum(StatsRange, name="StatsRange", description=(
     "A span of days in the listener's time zone: THIS_WEEK (Monday to today), THIS_MONTH, THIS_YEAR; "
     "WEEK, MONTH, YEAR: the last complete one; ALL_TIME: first to last day with plays."))
 GranularityValue = strawberry.enum(Granularity, name="ActivityGranularity",
                                    description="The size of one bucket of listening activity.")
+
+
+async def _read(ctx: Context, fn: Callable[..., T], window: Window, *args: Any) -> T:
+    """``fn(session, window, *args)`` off the event loop. The whole service's figures are the same
+    for every client until the rollups take in new plays (``asOf``), so each process computes
+    them once per question and ``asOf`` (kept at most a few minutes: credits and genres, read at
+    query time, can change meanwhile); a listener's own are cheap and read every time."""
+    if window.scope.user_id is not None or window.as_of is None or ctx.answers is None:
+        return await ctx.run(fn, window, *args)
+    return await ctx.answers.get(("listening", fn.__name__, window, args), lambda: ctx.run(fn, window, *args))
 
 
 @strawberry.type
@@ -85,16 +99,16 @@ class ListeningStats:
     async def _ranking(self, info: Info[Context, None], kind: str, first: int | None, after: str | None):
         ctx, limit = info.context, _limit(info, first)
         key = decode_cursor(after, (int, int)) if after else None
-        page = await ctx.run(data.top, self.window, kind, limit, key)
+        page = await _read(ctx, data.top, self.window, kind, limit, key)
 
         async def count() -> int:
-            return await ctx.run(data.count_top, self.window, kind)
+            return await _read(ctx, data.count_top, self.window, kind)
 
         return page, [encode_cursor(row[-1], row[0]) for row in page.rows], count, key is not None
 
     @strawberry.field(description="Plays in the range.")
     async def plays(self, info: Info[Context, None]) -> int:
-        return await info.context.run(data.total_plays, self.window)
+        return await _read(info.context, data.total_plays, self.window)
 
     @strawberry.field(description="Most played tracks (plays desc, then id).")
     async def top_tracks(self, info: Info[Context, None], first: int | None = None,
@@ -119,20 +133,20 @@ class ListeningStats:
 
     @strawberry.field(description="Plays per bucket of `granularity` over the whole range, empty ones included.")
     async def activity(self, info: Info[Context, None]) -> list[ActivityBucket]:
-        rows = await info.context.run(data.activity, self.window)
+        rows = await _read(info.context, data.activity, self.window)
         return [ActivityBucket(start=start, plays=n) for start, n in rows]
 
     @strawberry.field(description="Plays by local weekday (7 rows, Monday first) and hour (24 columns).")
     async def heatmap(self, info: Info[Context, None]) -> list[list[int]]:
-        return await info.context.run(data.heatmap, self.window)
+        return await _read(info.context, data.heatmap, self.window)
 
     @strawberry.field(description="Plays by the tracks' release year, oldest first.")
     async def eras(self, info: Info[Context, None]) -> list[EraPlays]:
-        return [EraPlays(year=y, plays=n) for y, n in await info.context.run(data.eras, self.window)]
+        return [EraPlays(year=y, plays=n) for y, n in await _read(info.context, data.eras, self.window)]
 
     @strawberry.field(description="Plays by primary genre and local hour, most played genre first.")
     async def genre_hours(self, info: Info[Context, None]) -> list[GenreHours]:
-        rows = await info.context.run(data.genre_hours, self.window)
+        rows = await _read(info.context, data.genre_hours, self.window)
         return [GenreHours(genre=g, hours=h) for g, h in rows]
 
     @strawberry.field(description="Artists first played in the range, by that day, then id.")
@@ -140,10 +154,10 @@ class ListeningStats:
                           after: str | None = None) -> Connection[NewArtist]:
         ctx, limit = info.context, _limit(info, first)
         key = _new_artists_cursor(after) if after else None
-        page = await ctx.run(data.new_artists, self.window, limit, key)
+        page = await _read(ctx, data.new_artists, self.window, limit, key)
 
         async def count() -> int:
-            return await ctx.run(data.count_new_artists, self.window)
+            return await _read(ctx, data.count_new_artists, self.window)
 
         return Connection.of([NewArtist(artist_id=a, first_day=d) for a, d in page.rows],
                              [encode_cursor(d.isoformat(), a) for a, d in page.rows],

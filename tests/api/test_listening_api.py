@@ -146,3 +146,27 @@ def test_admins_run_the_rollups_now(sqlite_url, tmp_path):
         assert job["name"] == "jobs.listening_stats.update_listening_rollups"
         inprocess_runner().wait(timeout=30)
         assert error_codes(client.gql(run, token=admin, day="2024-05-01")) == ["BAD_USER_INPUT"]
+
+
+def test_the_whole_service_figures_are_read_once_per_as_of(db_url, tmp_path):
+    _seed(db_url)
+    with graphql_client(make_settings(db_url, tmp_path)) as client:
+        statements: list[str] = []
+        engine = client.client.app.state.engine
+        sa.event.listen(engine, "before_cursor_execute", lambda conn, cursor, statement, *rest: statements.append(statement))
+        first = client.gql(OVERALL, range="ALL_TIME")["data"]["listening"]
+        cold = len(statements)
+        assert client.gql(OVERALL, range="ALL_TIME")["data"]["listening"] == first
+        warm = len(statements) - cold
+        # only the window's own lookups (the watermark, the first and last day) run again
+        recomputed = [s for s in statements[cold:] if "overall_listening_rollup" in s and "min(" not in s]
+        assert not recomputed, recomputed
+        assert warm < cold
+        db = create_db_engine(db_url)
+        with db.connect() as conn:
+            track, user = conn.execute(sa.text("select track_id, user_id from play_event limit 1")).one()
+        add_plays(db, [(user, track, at("2024-11-06 11:30"))])
+        db.dispose()
+        update_listening_rollups(database_url=db_url)
+        again = client.gql(OVERALL, range="ALL_TIME")["data"]["listening"]
+        assert again["plays"] == first["plays"] + 1
