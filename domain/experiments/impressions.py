@@ -24,6 +24,7 @@ from domain.settings import RecommenderSettings
 
 log = logging.getLogger("hz45.experiments")
 TABLE = RecommendationImpression.__table__
+INSERT = sa.insert(TABLE)
 
 
 def experiment_of(mix_id: str, experiments: Mapping[str, Mapping[str, Any]]) -> tuple[str | None, str | None]:
@@ -95,7 +96,9 @@ class ImpressionBuffer:
             try:
                 with self.engine.begin() as conn:
                     for start in range(0, len(rows), self.flush_rows):
-                        conn.execute(sa.insert(TABLE).values(rows[start:start + self.flush_rows]))
+                        # executemany of one cached statement (SQLAlchemy sends it as one multi-row
+                        # INSERT); .values(rows) would compile a new statement for every batch length
+                        conn.execute(INSERT, rows[start:start + self.flush_rows])
             except Exception:  # the API keeps serving; impressions are best effort
                 log.exception("could not write %d recommendation impressions", len(rows))
                 self._drop(len(rows), "the write failed")
