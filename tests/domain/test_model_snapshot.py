@@ -7,6 +7,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import Session
 
 from domain.accounts.tables import User
@@ -51,6 +52,7 @@ def test_requests_during_swaps_always_get_full_answers(two_versions_each):
         contexts = [user_context(session, session.get(User, uid), 7) for uid in range(1, 9)]
         ids = {r.engine: [v.id for v in versions(session, r.engine)] for r in versions(session)}
     stop = threading.Event()
+    swapped = [0]
 
     def swap_versions() -> int:
         swaps = 0
@@ -64,10 +66,15 @@ def test_requests_during_swaps_always_get_full_answers(two_versions_each):
                 session.commit()
             service.refresh()
             swaps += 1
+            swapped[0] = swaps
         return swaps
 
     def serve(context) -> list[int]:
-        return [len(service.recommend(context, 10, mix, set())) for _ in range(15)]
+        # at least 15 answers each, and on until the versions have been swapped a few times
+        lengths = []
+        while len(lengths) < 15 or (swapped[0] < 3 and len(lengths) < 5000):
+            lengths.append(len(service.recommend(context, 10, mix, set())))
+        return lengths
 
     with ThreadPoolExecutor(9) as pool:
         swapper = pool.submit(swap_versions)
@@ -76,3 +83,39 @@ def test_requests_during_swaps_always_get_full_answers(two_versions_each):
         assert swapper.result() >= 2
     assert answers == [10] * len(answers)
     assert all(service.status(name) in ("READY", "NOT_TRAINED") for name in ENGINES)
+
+
+def test_the_first_artist_of_every_track_is_read_with_the_first_models(two_versions_each):
+    settings, engine = two_versions_each
+    service = RecommenderService(settings, engine)
+    assert service._artists == {}
+    service.refresh()
+    assert service._artists_read_upto > 0
+    with engine.connect() as conn:
+        credits = conn.execute(sa.text("select track_id, artist_id, position from track_artist")).all()
+    first = {}
+    for track, artist, position in sorted(credits, key=lambda r: (r[0], r[2])):
+        first.setdefault(track, artist)
+    assert service._artists == first
+
+
+def test_a_track_added_after_the_catalog_was_read_is_looked_up(two_versions_each):
+    import numpy as np
+
+    settings, engine = two_versions_each
+    service = RecommenderService(settings, engine)
+    service.refresh()
+    with engine.begin() as conn:
+        track = conn.execute(sa.text("select * from track order by id limit 1")).mappings().one()
+        artist = conn.execute(sa.text("select artist_id from track_artist where track_id = :t"), {"t": track["id"]}).scalar()
+        new_id = service._artists_read_upto + 1
+        row = {**track, "id": new_id, "spotify_id": "AddedLater000000000000", "name": "Added Later"}
+        conn.execute(sa.text(f"insert into track ({', '.join(row)}) values ({', '.join(':' + k for k in row)})"), row)
+        conn.execute(sa.text("insert into track_artist (track_id, artist_id, position) values (:t, :a, 0)"),
+                     {"t": new_id, "a": artist})
+    try:
+        assert service._artists_of(np.array([new_id]))[new_id] == artist
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text("delete from track_artist where track_id = :t"), {"t": new_id})
+            conn.execute(sa.text("delete from track where id = :t"), {"t": new_id})
